@@ -1,0 +1,99 @@
+// metrics::Counter: a value that only goes up (Python's bentoml.metrics.Counter).
+//
+// Exposed as `<name>_total` (and `<name>_created`). Thread-safety: every member may be called
+// from any number of threads. Cost: `inc()` on a child is one CAS on an uncontended counter and a
+// plain load+store into the calling thread's own cell once threads contend; it never locks and,
+// once the child exists, never allocates. `labels()` of an existing child is lock-free and
+// allocation-free. Whole increments are exact integers (no precision loss past 2^53).
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/metric_setup.hpp"
+#include "bentoml/metrics/labels.hpp"
+#include "bentoml/metrics/registry.hpp"
+
+namespace bentoml::metrics {
+
+/// Exemplar labels, e.g. `{{"trace_id", "abc"}}` (exposed in OpenMetrics only).
+using Exemplar = std::initializer_list<LabelPair>;
+
+class Counter {
+ public:
+  struct Options {
+    std::string name;           ///< a trailing `_total` is dropped, as Python does
+    std::string documentation;  ///< HELP text
+    std::vector<std::string> labelnames;
+    std::string namespace_;  ///< prefix joined with `_`
+    std::string subsystem;   ///< joined with `_` after the namespace
+    std::string unit;        ///< suffix joined with `_`; `# UNIT` in OpenMetrics
+    Registry* registry = nullptr;  ///< null: default_registry()
+  };
+
+  /// One series. Valid for the life of its metric, even after remove().
+  class Child {
+   public:
+    /// Adds 1.
+    void inc() noexcept { storage_->value.add_whole(1); }
+    /// Adds `amount`; throws metrics::Error (and changes nothing) if it is negative or NaN.
+    void inc(double amount) {
+      if (BENTOML_METRICS_UNLIKELY(!(amount >= 0))) detail::throw_bad_increment(*family_, amount);
+      storage_->value.add(amount);
+    }
+    /// Adds `amount` and keeps `exemplar` as the latest one (OpenMetrics exposition).
+    void inc(double amount, Exemplar exemplar) {
+      detail::validate_exemplar(family_->name(), exemplar);
+      inc(amount);
+      storage_->store_exemplar(exemplar, amount, detail::unix_time_now());
+    }
+    /// The current value.
+    [[nodiscard]] double value() const noexcept { return storage_->value.value(); }
+
+   private:
+    friend class Counter;
+    Child(detail::CounterStorage* storage, const detail::FamilyBase* family) noexcept
+        : storage_(storage), family_(family) {}
+    detail::CounterStorage* storage_;
+    const detail::FamilyBase* family_;
+  };
+
+  /// Registers the counter; throws metrics::Error on a bad or duplicate name.
+  explicit Counter(const Options& options);
+
+  /// The child for these label values by position: `labels({"200"})`.
+  Child labels(std::initializer_list<LabelValue> values) { return wrap(family_->child(values)); }
+  /// The child for these label values by name: `labels({{"code", "200"}})`.
+  Child labels(std::initializer_list<LabelPair> values) { return wrap(family_->child(values)); }
+  /// Takes a child out of the exposition (its handles stay valid).
+  void remove(std::initializer_list<LabelValue> values) { family_->remove(values); }
+  void remove(std::initializer_list<LabelPair> values) { family_->remove(values); }
+  /// Takes every child out of the exposition.
+  void clear() { family_->clear(); }
+
+  /// For a metric without labels: record directly (throws metrics::Error if it has labels).
+  void inc() { unlabelled().inc(); }
+  void inc(double amount) { unlabelled().inc(amount); }
+  void inc(double amount, Exemplar exemplar) { unlabelled().inc(amount, exemplar); }
+  [[nodiscard]] double value() const { return unlabelled().value(); }
+
+  /// The full name, without `_total`.
+  [[nodiscard]] const std::string& name() const noexcept { return family_->name(); }
+
+ private:
+  Child wrap(detail::ChildHeader* child) const noexcept {
+    return {&detail::CounterFamily::storage(child), family_.get()};
+  }
+  [[nodiscard]] Child unlabelled() const {
+    if (BENTOML_METRICS_UNLIKELY(unlabelled_ == nullptr)) detail::throw_labelled(*family_);
+    return {unlabelled_, family_.get()};
+  }
+
+  std::shared_ptr<detail::CounterFamily> family_;
+  detail::CounterStorage* unlabelled_ = nullptr;
+};
+
+}  // namespace bentoml::metrics

@@ -1,0 +1,156 @@
+// Internal: the storage of one counter series. Not part of the API.
+//
+// Design (LongAdder-like, with single-writer stripes):
+// - Uncontended, a counter is 24 bytes: an exact integer part `whole_`, a double part
+//   `fraction_bits_` for non-integral amounts (as client_golang's valInt/valBits), and a null
+//   `stripes_` pointer. Whole increments compare-and-swap `whole_`.
+// - A failed CAS means another thread wrote the same counter at the same moment. The counter then
+//   gets its stripes, once: one cache-line cell per thread slot (see thread_slot.hpp) plus a shared
+//   cell for threads without a slot. From then on every whole increment goes to the caller's own
+//   cell with a relaxed load and store: no LOCK prefix, no cache line shared between writers.
+// - The reader sums `whole_`, every cell and the fraction. Each part only grows (amounts are
+//   never negative), so a read is a value the counter had between the start and end of the read.
+// Integer parts are uint64, so counts stay exact past 2^53.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+
+#include "bentoml/metrics/detail/config.hpp"
+#include "bentoml/metrics/detail/thread_slot.hpp"
+
+namespace bentoml::metrics::detail {
+
+/// A counter word alone on its cache line.
+struct alignas(kCacheLine) PaddedWord {
+  std::atomic<std::uint64_t> value{0};
+};
+
+/// The cells a contended counter spreads its increments over.
+struct CounterStripes {
+  PaddedWord shared;  ///< for threads without a slot: fetch_add
+  PaddedWord cells[1];  ///< really thread_slot_count() cells, one writer each
+
+  static CounterStripes* create();
+  static void destroy(CounterStripes* stripes) noexcept;
+};
+
+inline double bits_to_double(std::uint64_t bits) noexcept {
+  double value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+inline std::uint64_t double_to_bits(double value) noexcept {
+  std::uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+/// Adds `amount` to the double stored as bits in `word` (CAS loop; any number of writers).
+inline void atomic_add_double(std::atomic<std::uint64_t>& word, double amount) noexcept {
+  std::uint64_t old_bits = word.load(std::memory_order_relaxed);
+  while (!word.compare_exchange_weak(old_bits, double_to_bits(bits_to_double(old_bits) + amount),
+                                     std::memory_order_relaxed)) {
+  }
+}
+
+/// Adds `amount` to a word that only the calling thread writes: load and store, no LOCK prefix.
+inline void single_writer_add(std::atomic<std::uint64_t>& word, std::uint64_t amount) noexcept {
+  word.store(word.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
+}
+
+class CounterCell {
+ public:
+  CounterCell() = default;
+  CounterCell(const CounterCell&) = delete;
+  CounterCell& operator=(const CounterCell&) = delete;
+  ~CounterCell() { CounterStripes::destroy(stripes_.load(std::memory_order_acquire)); }
+
+  /// Adds a whole number.
+  void add_whole(std::uint64_t amount) noexcept {
+    CounterStripes* stripes = stripes_.load(std::memory_order_acquire);
+    if (BENTOML_METRICS_LIKELY(stripes == nullptr)) {
+      std::uint64_t old_value = whole_.load(std::memory_order_relaxed);
+      if (BENTOML_METRICS_LIKELY(whole_.compare_exchange_strong(old_value, old_value + amount,
+                                                                std::memory_order_relaxed))) {
+        return;
+      }
+      stripes = install_stripes();
+    }
+    const int slot = this_thread_slot();
+    if (BENTOML_METRICS_LIKELY(slot >= 0)) {
+      single_writer_add(stripes->cells[slot].value, amount);
+    } else {
+      stripes->shared.value.fetch_add(amount, std::memory_order_relaxed);
+    }
+  }
+
+  /// Adds a non-negative amount, whole or not.
+  void add(double amount) noexcept {
+    // 2^64 as a double: anything below converts to uint64 exactly when it is whole.
+    if (amount < 18446744073709551616.0) {
+      const auto whole = static_cast<std::uint64_t>(amount);
+      if (static_cast<double>(whole) == amount) {
+        add_whole(whole);
+        return;
+      }
+    }
+    atomic_add_double(fraction_bits_, amount);
+  }
+
+  /// The exact sum of all whole increments (wraps past 2^64).
+  [[nodiscard]] std::uint64_t whole() const noexcept;
+  /// The sum of all non-integral increments.
+  [[nodiscard]] double fraction() const noexcept {
+    return bits_to_double(fraction_bits_.load(std::memory_order_relaxed));
+  }
+  /// The counter's value.
+  [[nodiscard]] double value() const noexcept {
+    return static_cast<double>(whole()) + fraction();
+  }
+  /// Whether writers have met here and the counter spread into stripes.
+  [[nodiscard]] bool contended() const noexcept {
+    return stripes_.load(std::memory_order_relaxed) != nullptr;
+  }
+
+ private:
+  CounterStripes* install_stripes() noexcept;
+
+  std::atomic<std::uint64_t> whole_{0};
+  std::atomic<std::uint64_t> fraction_bits_{0};
+  std::atomic<CounterStripes*> stripes_{nullptr};
+};
+
+/// The storage of one gauge series: a double stored as bits, or a function set_function gave.
+class GaugeCell {
+ public:
+  GaugeCell() = default;
+  GaugeCell(const GaugeCell&) = delete;
+  GaugeCell& operator=(const GaugeCell&) = delete;
+  ~GaugeCell();
+
+  void set(double value) noexcept { bits_.store(double_to_bits(value), std::memory_order_relaxed); }
+  void add(double amount) noexcept { atomic_add_double(bits_, amount); }
+  /// The stored value (what set/inc/dec left).
+  [[nodiscard]] double value() const noexcept {
+    return bits_to_double(bits_.load(std::memory_order_relaxed));
+  }
+  /// The function's result when one is set, else the stored value.
+  [[nodiscard]] double current() const;
+  /// From now on, scrapes report `function()`. The replaced function is kept until the cell dies
+  /// (a scrape may be calling it).
+  void set_function(std::function<double()> function);
+
+ private:
+  struct Function {
+    std::function<double()> call;
+    Function* replaced;
+  };
+  std::atomic<std::uint64_t> bits_{0};
+  std::atomic<Function*> function_{nullptr};
+};
+
+}  // namespace bentoml::metrics::detail

@@ -1,0 +1,141 @@
+// Internal: what all metric families share: identity, label handling, children. Not part of the
+// API; users hold Counter, Gauge, Histogram and Summary handles instead.
+//
+// Label lookup (`child(...)`) is inline and lock-free for an existing, active child; creating a
+// child, reviving a removed one, `remove` and `clear` take the family's creation mutex (which
+// lookups, recording and scrapes never take).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bentoml/metrics/detail/child.hpp"
+#include "bentoml/metrics/detail/child_index.hpp"
+#include "bentoml/metrics/detail/config.hpp"
+#include "bentoml/metrics/detail/label_hash.hpp"
+#include "bentoml/metrics/labels.hpp"
+
+namespace bentoml::metrics::detail {
+
+class ExpositionWriter;
+
+enum class MetricType { counter, gauge, histogram, summary };
+
+/// A child record: the shared header, then the type's storage cell.
+template <class Cell>
+struct Child : ChildHeader {
+  template <class... Args>
+  explicit Child(Args&&... args) : cell(static_cast<Args&&>(args)...) {}
+  Cell cell;
+};
+
+/// Identity of a family, after Python's name munging (namespace_subsystem_name_unit).
+struct FamilyIdentity {
+  std::string name;
+  std::string documentation;
+  std::string unit;
+  std::vector<std::string> labelnames;
+  MetricType type;
+};
+
+/// Label values arranged in label-name order, on the stack for up to 16 labels.
+class OrderedValues {
+ public:
+  static constexpr std::size_t kInline = 16;
+  OrderedValues(const OrderedValues&) = delete;
+  OrderedValues& operator=(const OrderedValues&) = delete;
+  explicit OrderedValues(std::size_t count)
+      : count_(count), data_(count <= kInline ? inline_ : (heap_.resize(count), heap_.data())) {}
+  std::string_view& operator[](std::size_t index) noexcept { return data_[index]; }
+  [[nodiscard]] const std::string_view* data() const noexcept { return data_; }
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+
+ private:
+  std::size_t count_;
+  std::string_view inline_[kInline];
+  std::vector<std::string_view> heap_;
+  std::string_view* data_;
+};
+
+class FamilyBase {
+ public:
+  explicit FamilyBase(FamilyIdentity identity);
+  FamilyBase(const FamilyBase&) = delete;
+  FamilyBase& operator=(const FamilyBase&) = delete;
+  virtual ~FamilyBase();
+
+  [[nodiscard]] const FamilyIdentity& identity() const noexcept { return identity_; }
+  [[nodiscard]] const std::string& name() const noexcept { return identity_.name; }
+  [[nodiscard]] std::size_t label_count() const noexcept { return identity_.labelnames.size(); }
+
+  /// The child for values given by position; created on first use.
+  ChildHeader* child(std::initializer_list<LabelValue> values) {
+    if (BENTOML_METRICS_UNLIKELY(values.size() != label_count())) throw_value_count(values.size());
+    OrderedValues ordered(values.size());
+    std::size_t index = 0;
+    for (const LabelValue& value : values) ordered[index++] = value.view();
+    return child(ordered.data());
+  }
+
+  /// The child for values given by name, in any order; created on first use.
+  ChildHeader* child(std::initializer_list<LabelPair> pairs) {
+    OrderedValues ordered(label_count());
+    order_by_name(pairs, ordered);
+    return child(ordered.data());
+  }
+
+  /// The child for label_count() values in label-name order.
+  ChildHeader* child(const std::string_view* values) {
+    const std::uint64_t hash = hash_values(values, label_count());
+    ChildHeader* found = index_.find(values, hash);
+    if (BENTOML_METRICS_LIKELY(found != nullptr && found->active.load(std::memory_order_relaxed))) {
+      return found;
+    }
+    return get_or_create(values, hash);
+  }
+
+  /// remove(values): takes the child out of the exposition; handles to it stay valid.
+  void remove(std::initializer_list<LabelValue> values);
+  void remove(std::initializer_list<LabelPair> pairs);
+  /// Takes every child out of the exposition.
+  void clear();
+
+  /// Writes the family in the writer's format. Safe concurrently with everything else.
+  virtual void write(ExpositionWriter& writer) const = 0;
+
+  /// The first child in creation order (active or not).
+  [[nodiscard]] ChildHeader* first_child() const noexcept { return index_.first(); }
+
+ protected:
+  /// Builds a child for `values` (label-name order) with its label block. Under the mutex.
+  virtual ChildHeader* make_child(const std::string_view* values) = 0;
+  virtual void destroy_child(ChildHeader* child) noexcept = 0;
+  /// Call from the most-derived destructor: frees every child.
+  void destroy_children() noexcept;
+
+ private:
+  ChildHeader* get_or_create(const std::string_view* values, std::uint64_t hash);
+  void order_by_name(std::initializer_list<LabelPair> pairs, OrderedValues& ordered) const;
+  [[noreturn]] void throw_value_count(std::size_t given) const;
+  void remove_values(const std::string_view* values);
+
+  FamilyIdentity identity_;
+  ChildIndex index_;
+};
+
+/// Allocates `size` bytes aligned to a cache line (children, shards, stripes).
+void* allocate_aligned(std::size_t size);
+void free_aligned(void* pointer) noexcept;
+
+/// The size of the label block for `values` under `names`.
+std::size_t label_block_size(const std::vector<std::string>& names,
+                             const std::string_view* values);
+/// Writes the label block for `values` into `destination` (label_block_size bytes).
+void write_label_block(char* destination, const std::vector<std::string>& names,
+                       const std::string_view* values);
+
+}  // namespace bentoml::metrics::detail

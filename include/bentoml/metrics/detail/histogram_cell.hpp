@@ -1,0 +1,109 @@
+// Internal: the storage of one histogram (or summary) series. Not part of the API.
+//
+// The first thread with a slot that observes into a series becomes its owner and records into
+// the inline primary shard with single-writer stores (see histogram_shard.hpp). Other threads
+// record into their own slot's shard, allocated once on the first such observation; threads with
+// no slot share one shard with atomic read-modify-writes. The fields other writers read
+// (`owner_slot_`, `extra_`) sit on a cache line of their own, apart from the primary shard the
+// owner writes, so a second writer does not pull the owner's line away on every observation.
+// A reading sums every shard, each read consistently, hence the sum is consistent too.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+
+#include "bentoml/metrics/detail/config.hpp"
+#include "bentoml/metrics/detail/exemplar_slot.hpp"
+#include "bentoml/metrics/detail/histogram_shard.hpp"
+#include "bentoml/metrics/detail/thread_slot.hpp"
+
+namespace bentoml::metrics::detail {
+
+/// The shards of a histogram series beyond the primary one, allocated on demand.
+struct ExtraShards {
+  std::atomic<std::atomic<std::uint64_t>*> shared{nullptr};  ///< for threads without a slot
+  std::atomic<std::atomic<std::uint64_t>*> by_slot[1];  ///< really thread_slot_count() entries
+};
+
+/// Index of the bucket for `value`: the first bound >= value (NaN: see bucket_for).
+inline std::size_t find_bucket(const double* bounds, std::size_t finite_bounds,
+                               double value) noexcept {
+  // client_golang measured linear faster below ~35 bounds and binary search faster above.
+  if (finite_bounds <= 32) {
+    std::size_t index = 0;
+    while (index < finite_bounds && !(value <= bounds[index])) ++index;
+    return index;
+  }
+  return static_cast<std::size_t>(std::lower_bound(bounds, bounds + finite_bounds, value) -
+                                  bounds);
+}
+
+class HistogramCell {
+ public:
+  /// `bounds` (finite upper bounds, ascending, +Inf implied after them) must outlive the cell;
+  /// `primary` is HistogramShard::words(finite_bounds + 1) zeroed words, 64-byte aligned.
+  HistogramCell(const double* bounds, std::size_t finite_bounds,
+                std::atomic<std::uint64_t>* primary) noexcept
+      : bounds_(bounds), finite_bounds_(static_cast<std::uint32_t>(finite_bounds)),
+        primary_(primary) {}
+  HistogramCell(const HistogramCell&) = delete;
+  HistogramCell& operator=(const HistogramCell&) = delete;
+  ~HistogramCell();
+
+  [[nodiscard]] std::size_t bucket_count() const noexcept { return finite_bounds_ + 1; }
+  [[nodiscard]] std::size_t bucket_for(double value) const noexcept {
+    const std::size_t index = find_bucket(bounds_, finite_bounds_, value);
+    return value == value ? index : finite_bounds_;  // NaN counts in +Inf, keeping _count whole
+  }
+
+  void observe(double value) noexcept { observe_in_bucket(bucket_for(value), value); }
+
+  void observe_in_bucket(std::size_t bucket, double value) noexcept {
+    const int slot = this_thread_slot();
+    int owner = owner_slot_.load(std::memory_order_relaxed);
+    if (BENTOML_METRICS_LIKELY(owner == slot && slot >= 0)) {
+      HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
+      return;
+    }
+    if (owner < 0 && slot >= 0 &&
+        owner_slot_.compare_exchange_strong(owner, slot, std::memory_order_relaxed)) {
+      HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
+      return;
+    }
+    observe_elsewhere(slot, bucket, value);
+  }
+
+  /// Keeps `labels` as the latest exemplar of `bucket` (validated by the caller).
+  void store_exemplar(std::size_t bucket, std::initializer_list<LabelPair> labels, double value,
+                      double timestamp) noexcept {
+    ExemplarSlot* slots = exemplars_.load(std::memory_order_acquire);
+    if (slots == nullptr) slots = install_exemplars();
+    if (slots != nullptr) slots[bucket].store(labels, value, timestamp);
+  }
+
+  /// The latest exemplar of `bucket`, if any.
+  bool exemplar(std::size_t bucket, ExemplarReading& out) const noexcept {
+    const ExemplarSlot* slots = exemplars_.load(std::memory_order_acquire);
+    return slots != nullptr && slots[bucket].load(out);
+  }
+
+  /// Adds a consistent reading to `reading` (whose `buckets` has bucket_count() entries).
+  /// Readers of one cell must be serialized by the caller.
+  void read_into(HistogramReading& reading) const noexcept;
+
+ private:
+  void observe_elsewhere(int slot, std::size_t bucket, double value) noexcept;
+  ExemplarSlot* install_exemplars() noexcept;
+
+  const double* bounds_;
+  std::uint32_t finite_bounds_;
+  std::atomic<int> owner_slot_{-1};
+  std::atomic<std::uint64_t>* primary_;
+  std::atomic<ExtraShards*> extra_{nullptr};
+  std::atomic<ExemplarSlot*> exemplars_{nullptr};
+};
+
+}  // namespace bentoml::metrics::detail

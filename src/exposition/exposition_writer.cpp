@@ -1,0 +1,174 @@
+// Line formats of text 0.0.4 and OpenMetrics 1.0.0; see exposition_writer.hpp.
+#include "exposition_writer.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "number_format.hpp"
+
+namespace bentoml::metrics::detail {
+namespace {
+
+bool created_series_enabled() {
+  // As prometheus_client: PROMETHEUS_DISABLE_CREATED_SERIES in (true, 1, t), any case, disables.
+  const char* setting = std::getenv("PROMETHEUS_DISABLE_CREATED_SERIES");
+  if (setting == nullptr) return true;
+  std::string lowered(setting);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return !(lowered == "true" || lowered == "1" || lowered == "t");
+}
+
+void append_escaped_help(std::string& out, std::string_view help, bool escape_quotes) {
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && escape_quotes) {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+}
+
+void append_escaped_value(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+}  // namespace
+
+std::string le_value(double bound) {
+  std::string text;
+  append_go_float(text, bound);
+  return text;
+}
+
+ExpositionWriter::ExpositionWriter(std::string& out, Format format)
+    : out_(out), format_(format), created_series_(created_series_enabled()) {}
+
+void ExpositionWriter::header(std::string_view name, const FamilyIdentity& identity,
+                              std::string_view type) {
+  out_ += "# HELP ";
+  out_ += name;
+  out_ += ' ';
+  append_escaped_help(out_, identity.documentation, openmetrics());
+  out_ += "\n# TYPE ";
+  out_ += name;
+  out_ += ' ';
+  out_ += type;
+  out_ += '\n';
+  if (openmetrics() && !identity.unit.empty()) {
+    out_ += "# UNIT ";
+    out_ += name;
+    out_ += ' ';
+    out_ += identity.unit;
+    out_ += '\n';
+  }
+}
+
+void ExpositionWriter::labels(const ChildHeader& child, std::string_view le) {
+  const LabelBlock block = child.label_block();
+  const std::string_view text = block.text();
+  if (text.empty() && le.empty()) return;
+  out_ += '{';
+  if (le.empty()) {
+    out_ += text;
+  } else {
+    // text = before + after, where `after` starts with the comma that follows `before`.
+    const std::uint32_t split = block.le_offset();
+    out_.append(text.data(), split);
+    if (split > 0) out_ += ',';
+    out_ += "le=\"";
+    out_ += le;
+    out_ += '"';
+    if (split == 0 && !text.empty()) out_ += ',';
+    out_.append(text.data() + split, text.size() - split);
+  }
+  out_ += '}';
+}
+
+void ExpositionWriter::sample(std::string_view name, std::string_view suffix,
+                              const ChildHeader& child, double value) {
+  out_ += name;
+  out_ += suffix;
+  labels(child, {});
+  out_ += ' ';
+  append_go_float(out_, value);
+  out_ += '\n';
+}
+
+void ExpositionWriter::counter_sample(std::string_view name, const ChildHeader& child,
+                                      std::uint64_t whole, double fraction,
+                                      const ExemplarReading* reading) {
+  out_ += name;
+  out_ += "_total";
+  labels(child, {});
+  out_ += ' ';
+  append_counter_value(out_, whole, fraction);
+  if (reading != nullptr && openmetrics()) exemplar(*reading);
+  out_ += '\n';
+}
+
+void ExpositionWriter::bucket_sample(std::string_view name, const ChildHeader& child,
+                                     std::string_view le, std::uint64_t cumulative,
+                                     const ExemplarReading* reading) {
+  out_ += name;
+  out_ += "_bucket";
+  labels(child, le);
+  out_ += ' ';
+  append_counter_value(out_, cumulative, 0);
+  if (reading != nullptr && openmetrics()) exemplar(*reading);
+  out_ += '\n';
+}
+
+void ExpositionWriter::exemplar(const ExemplarReading& reading) {
+  // Labels stored as name\0value\0...; written sorted by name, as prometheus_client does.
+  std::string_view pairs[2 * kMaxExemplarRunes];
+  std::size_t count = 0;
+  std::size_t at = 0;
+  while (at < reading.size && count + 1 < std::size(pairs)) {
+    const char* name = reading.bytes + at;
+    const std::size_t name_size = std::strlen(name);
+    const char* value = name + name_size + 1;
+    const std::size_t value_size = std::strlen(value);
+    pairs[count++] = {name, name_size};
+    pairs[count++] = {value, value_size};
+    at += name_size + value_size + 2;
+  }
+  std::size_t order[kMaxExemplarRunes];
+  for (std::size_t i = 0; i < count / 2; ++i) order[i] = i;
+  std::sort(order, order + count / 2,
+            [&pairs](std::size_t a, std::size_t b) { return pairs[2 * a] < pairs[2 * b]; });
+  out_ += " # {";
+  for (std::size_t i = 0; i < count / 2; ++i) {
+    if (i > 0) out_ += ',';
+    out_ += pairs[2 * order[i]];
+    out_ += "=\"";
+    append_escaped_value(out_, pairs[2 * order[i] + 1]);
+    out_ += '"';
+  }
+  out_ += "} ";
+  append_go_float(out_, reading.value);
+  out_ += ' ';
+  append_python_repr(out_, reading.timestamp);
+}
+
+void ExpositionWriter::finish() {
+  if (openmetrics()) out_ += "# EOF\n";
+}
+
+}  // namespace bentoml::metrics::detail

@@ -1,0 +1,50 @@
+// Internal: appends one exposition format into a string, for the families to drive.
+//
+// The families decide what samples exist (write() in family_write.cpp); this class decides how
+// each line looks in text 0.0.4 or OpenMetrics 1.0.0, as prometheus_client writes them: labels
+// sorted by name, HELP escaped, numbers via number_format.hpp.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "bentoml/metrics/detail/exemplar_slot.hpp"
+#include "bentoml/metrics/detail/family.hpp"
+#include "bentoml/metrics/exposition.hpp"
+
+namespace bentoml::metrics::detail {
+
+class ExpositionWriter {
+ public:
+  ExpositionWriter(std::string& out, Format format);
+
+  [[nodiscard]] bool openmetrics() const noexcept { return format_ == Format::openmetrics_1_0_0; }
+  /// Whether `_created` samples are written (PROMETHEUS_DISABLE_CREATED_SERIES unset or false).
+  [[nodiscard]] bool created_series() const noexcept { return created_series_; }
+
+  /// `# HELP`, `# TYPE` (and `# UNIT` in OpenMetrics) for `name` of `type`.
+  void header(std::string_view name, const FamilyIdentity& identity, std::string_view type);
+
+  /// `<name><suffix>{labels} value`. `le` (if not null) is inserted among the child's labels in
+  /// sorted order: `le_value` is its already-formatted value.
+  void sample(std::string_view name, std::string_view suffix, const ChildHeader& child,
+              double value);
+  void counter_sample(std::string_view name, const ChildHeader& child, std::uint64_t whole,
+                      double fraction, const ExemplarReading* exemplar);
+  void bucket_sample(std::string_view name, const ChildHeader& child, std::string_view le,
+                     std::uint64_t cumulative, const ExemplarReading* exemplar);
+  void finish();
+
+ private:
+  void labels(const ChildHeader& child, std::string_view le);
+  void exemplar(const ExemplarReading& reading);
+
+  std::string& out_;
+  Format format_;
+  bool created_series_;
+};
+
+/// Formats a bucket bound as the `le` label value (`0.005`, `10.0`, `1e+06`, `+Inf`).
+std::string le_value(double bound);
+
+}  // namespace bentoml::metrics::detail

@@ -1,0 +1,19 @@
+// Number formatting with prometheus_client's exact bytes.
+//
+// `append_python_repr` writes Python's repr(float): the shortest digits that round-trip (from
+// std::to_chars), positional for exponents -4..15, scientific otherwise (`1e-05`, `1e+16`).
+// `append_go_float` writes prometheus_client's floatToGoString: `+Inf`, `-Inf`, `NaN`, and
+// positive numbers with more than six integer digits in Go's exponent style (`1e+06`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace bentoml::metrics::detail {
+
+void append_python_repr(std::string& out, double value);
+void append_go_float(std::string& out, double value);
+/// A counter total: exact integer digits past 2^53 (a double would round), else go-float.
+void append_counter_value(std::string& out, std::uint64_t whole, double fraction);
+
+}  // namespace bentoml::metrics::detail

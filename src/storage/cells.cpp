@@ -1,0 +1,198 @@
+// The out-of-line parts of the storage cells: allocation on first contention, reading, and the
+// rarely used paths. The hot paths are inline in the detail headers.
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/histogram_cell.hpp"
+#include "bentoml/metrics/error.hpp"
+
+namespace bentoml::metrics::detail {
+
+// ---- counters -------------------------------------------------------------------------------
+
+CounterStripes* CounterStripes::create() {
+  const std::size_t size =
+      sizeof(CounterStripes) + (thread_slot_count() - 1) * sizeof(PaddedWord);
+  void* memory = allocate_aligned(size);
+  auto* stripes = new (memory) CounterStripes();
+  for (int i = 1; i < thread_slot_count(); ++i) new (&stripes->cells[i]) PaddedWord();
+  return stripes;
+}
+
+void CounterStripes::destroy(CounterStripes* stripes) noexcept {
+  if (stripes != nullptr) free_aligned(stripes);  // PaddedWord is trivially destructible
+}
+
+CounterStripes* CounterCell::install_stripes() noexcept {
+  CounterStripes* fresh = nullptr;
+  try {
+    fresh = CounterStripes::create();
+  } catch (...) {
+    return nullptr;
+  }
+  CounterStripes* expected = nullptr;
+  // release: a thread that loads the pointer (acquire) sees zeroed cells.
+  if (stripes_.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return fresh;
+  CounterStripes::destroy(fresh);
+  return expected;
+}
+
+std::uint64_t CounterCell::whole() const noexcept {
+  std::uint64_t total = whole_.load(std::memory_order_relaxed);
+  const CounterStripes* stripes = stripes_.load(std::memory_order_acquire);
+  if (stripes != nullptr) {
+    total += stripes->shared.value.load(std::memory_order_relaxed);
+    for (int i = 0; i < thread_slot_count(); ++i) {
+      total += stripes->cells[i].value.load(std::memory_order_relaxed);
+    }
+  }
+  return total;
+}
+
+CounterStorage::~CounterStorage() { delete exemplar_.load(std::memory_order_acquire); }
+
+void CounterStorage::store_exemplar(std::initializer_list<LabelPair> labels, double amount,
+                                    double timestamp) noexcept {
+  ExemplarSlot* slot = exemplar_.load(std::memory_order_acquire);
+  if (slot == nullptr) {
+    auto* fresh = new (std::nothrow) ExemplarSlot();
+    if (fresh == nullptr) return;
+    if (exemplar_.compare_exchange_strong(slot, fresh, std::memory_order_acq_rel)) {
+      slot = fresh;
+    } else {
+      delete fresh;
+    }
+  }
+  slot->store(labels, amount, timestamp);
+}
+
+// ---- gauges ---------------------------------------------------------------------------------
+
+GaugeCell::~GaugeCell() {
+  Function* function = function_.load(std::memory_order_acquire);
+  while (function != nullptr) delete std::exchange(function, function->replaced);
+}
+
+double GaugeCell::current() const {
+  const Function* function = function_.load(std::memory_order_acquire);
+  return function != nullptr ? function->call() : value();
+}
+
+void GaugeCell::set_function(std::function<double()> function) {
+  auto* fresh = new Function{std::move(function), function_.load(std::memory_order_relaxed)};
+  while (!function_.compare_exchange_weak(fresh->replaced, fresh, std::memory_order_acq_rel)) {
+  }
+}
+
+// ---- histograms -----------------------------------------------------------------------------
+
+namespace {
+
+std::atomic<std::uint64_t>* allocate_shard(std::size_t bucket_count) {
+  const std::size_t words = HistogramShard::words(bucket_count);
+  auto* shard = static_cast<std::atomic<std::uint64_t>*>(
+      allocate_aligned(words * sizeof(std::atomic<std::uint64_t>)));
+  for (std::size_t i = 0; i < words; ++i) new (&shard[i]) std::atomic<std::uint64_t>(0);
+  return shard;
+}
+
+/// Returns the shard in `slot`, allocating it on first use (null if memory ran out).
+std::atomic<std::uint64_t>* shard_in(std::atomic<std::atomic<std::uint64_t>*>& slot,
+                                     std::size_t bucket_count) noexcept {
+  std::atomic<std::uint64_t>* shard = slot.load(std::memory_order_acquire);
+  if (shard != nullptr) return shard;
+  try {
+    std::atomic<std::uint64_t>* fresh = allocate_shard(bucket_count);
+    if (slot.compare_exchange_strong(shard, fresh, std::memory_order_acq_rel)) return fresh;
+    free_aligned(fresh);
+    return shard;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+HistogramCell::~HistogramCell() {
+  ExtraShards* extra = extra_.load(std::memory_order_acquire);
+  if (extra != nullptr) {
+    free_aligned(extra->shared.load(std::memory_order_acquire));
+    for (int i = 0; i < thread_slot_count(); ++i) {
+      free_aligned(extra->by_slot[i].load(std::memory_order_acquire));
+    }
+    free_aligned(extra);
+  }
+  delete[] exemplars_.load(std::memory_order_acquire);
+}
+
+void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value) noexcept {
+  ExtraShards* extra = extra_.load(std::memory_order_acquire);
+  if (extra == nullptr) {
+    try {
+      const std::size_t size = sizeof(ExtraShards) + (thread_slot_count() - 1) *
+                                                         sizeof(std::atomic<std::uint64_t>*);
+      auto* fresh = new (allocate_aligned(size)) ExtraShards();
+      for (int i = 1; i < thread_slot_count(); ++i) {
+        new (&fresh->by_slot[i]) std::atomic<std::atomic<std::uint64_t>*>(nullptr);
+      }
+      if (extra_.compare_exchange_strong(extra, fresh, std::memory_order_acq_rel)) {
+        extra = fresh;
+      } else {
+        free_aligned(fresh);
+      }
+    } catch (...) {
+      extra = nullptr;
+    }
+  }
+  if (extra != nullptr && slot >= 0) {
+    if (std::atomic<std::uint64_t>* shard = shard_in(extra->by_slot[slot], bucket_count())) {
+      HistogramShard(shard, bucket_count()).observe_single_writer(bucket, value);
+      return;
+    }
+  }
+  if (extra != nullptr) {
+    if (std::atomic<std::uint64_t>* shard = shard_in(extra->shared, bucket_count())) {
+      HistogramShard(shard, bucket_count()).observe_shared(bucket, value);
+      return;
+    }
+  }
+  // Out of memory for a shard of its own: the observation is dropped. Writing into a shard this
+  // thread does not own would break the single-writer rule that keeps every other count exact.
+}
+
+void HistogramCell::read_into(HistogramReading& reading) const noexcept {
+  HistogramShard(primary_, bucket_count()).read_into(reading);
+  const ExtraShards* extra = extra_.load(std::memory_order_acquire);
+  if (extra == nullptr) return;
+  if (auto* shard = extra->shared.load(std::memory_order_acquire)) {
+    HistogramShard(shard, bucket_count()).read_into(reading);
+  }
+  for (int i = 0; i < thread_slot_count(); ++i) {
+    if (auto* shard = extra->by_slot[i].load(std::memory_order_acquire)) {
+      HistogramShard(shard, bucket_count()).read_into(reading);
+    }
+  }
+}
+
+ExemplarSlot* HistogramCell::install_exemplars() noexcept {
+  auto* fresh = new (std::nothrow) ExemplarSlot[bucket_count()];
+  if (fresh == nullptr) return nullptr;
+  ExemplarSlot* expected = nullptr;
+  if (exemplars_.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return fresh;
+  delete[] fresh;
+  return expected;
+}
+
+// ---- exemplars and time ---------------------------------------------------------------------
+
+double unix_time_now() noexcept {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace bentoml::metrics::detail

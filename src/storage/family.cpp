@@ -1,0 +1,264 @@
+// Families: child creation, remove/clear, label blocks, and the per-type child layouts.
+#include "bentoml/metrics/detail/family.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/histogram_family.hpp"
+#include "bentoml/metrics/detail/exemplar_slot.hpp"
+#include "bentoml/metrics/error.hpp"
+
+namespace bentoml::metrics::detail {
+
+void* allocate_aligned(std::size_t size) {
+  return ::operator new(size, std::align_val_t{kCacheLine});
+}
+
+void free_aligned(void* pointer) noexcept {
+  if (pointer != nullptr) ::operator delete(pointer, std::align_val_t{kCacheLine});
+}
+
+// ---- label blocks ---------------------------------------------------------------------------
+
+namespace {
+
+/// Appends `value` escaped as the text formats want label values: \\, \" and \n.
+void append_escaped(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+/// `name="value",...` sorted by name; `le_offset` gets the bytes that sort before "le".
+std::string render_labels(const std::vector<std::string>& names, const std::string_view* values,
+                          std::uint32_t* le_offset = nullptr) {
+  std::vector<std::size_t> order(names.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&names](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+  std::string text;
+  std::uint32_t before_le = 0;
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    const std::size_t i = order[position];
+    if (position > 0) text += ',';
+    text += names[i];
+    text += "=\"";
+    append_escaped(text, values[i]);
+    text += '"';
+    if (names[i] < "le") before_le = static_cast<std::uint32_t>(text.size());
+  }
+  if (le_offset != nullptr) *le_offset = before_le;
+  return text;
+}
+
+void put_word(char* destination, std::size_t index, std::uint32_t value) {
+  std::memcpy(destination + index * sizeof value, &value, sizeof value);
+}
+
+}  // namespace
+
+std::size_t label_block_size(const std::vector<std::string>& names,
+                             const std::string_view* values) {
+  std::size_t size = (3 + names.size()) * sizeof(std::uint32_t);
+  for (std::size_t i = 0; i < names.size(); ++i) size += values[i].size();
+  return size + render_labels(names, values).size();
+}
+
+void write_label_block(char* destination, const std::vector<std::string>& names,
+                       const std::string_view* values) {
+  const auto count = static_cast<std::uint32_t>(names.size());
+  put_word(destination, 0, count);
+  char* cursor = destination + (3 + count) * sizeof(std::uint32_t);
+  std::uint32_t end = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::memcpy(cursor + end, values[i].data(), values[i].size());
+    end += static_cast<std::uint32_t>(values[i].size());
+    put_word(destination, 1 + i, end);
+  }
+  std::uint32_t le_offset = 0;
+  const std::string text = render_labels(names, values, &le_offset);
+  put_word(destination, 1 + count, static_cast<std::uint32_t>(text.size()));
+  put_word(destination, 2 + count, le_offset);
+  std::memcpy(cursor + end, text.data(), text.size());
+}
+
+namespace {
+
+/// Allocates a Child<Cell> followed by `cell_bytes` of cell storage (64-byte aligned) and the
+/// label block; returns the child and the cell storage.
+template <class Cell>
+struct ChildAllocation {
+  void* memory;
+  char* cell_storage;
+  char* label_storage;
+};
+
+template <class Cell>
+ChildAllocation<Cell> allocate_child(std::size_t cell_bytes, const FamilyIdentity& identity,
+                                     const std::string_view* values) {
+  const std::size_t header = (sizeof(Child<Cell>) + kCacheLine - 1) / kCacheLine * kCacheLine;
+  const std::size_t cell_offset = cell_bytes == 0 ? sizeof(Child<Cell>) : header;
+  const std::size_t labels_offset = cell_offset + cell_bytes;
+  const std::size_t labels_size = label_block_size(identity.labelnames, values);
+  char* memory = static_cast<char*>(allocate_aligned(labels_offset + labels_size));
+  write_label_block(memory + labels_offset, identity.labelnames, values);
+  return {memory, memory + cell_offset, memory + labels_offset};
+}
+
+template <class Cell>
+void finish_child(ChildHeader* child, const char* labels, const std::string_view* values,
+                  std::size_t count) {
+  child->labels = labels;
+  child->hash = hash_values(values, count);
+  child->created = unix_time_now();
+}
+
+template <class Cell>
+void destroy_child_of(ChildHeader* child) noexcept {
+  auto* typed = static_cast<Child<Cell>*>(child);
+  typed->~Child<Cell>();
+  free_aligned(typed);
+}
+
+}  // namespace
+
+// ---- FamilyBase -----------------------------------------------------------------------------
+
+FamilyBase::FamilyBase(FamilyIdentity identity) : identity_(std::move(identity)) {}
+
+FamilyBase::~FamilyBase() = default;
+
+void FamilyBase::destroy_children() noexcept {
+  ChildHeader* child = index_.first();
+  while (child != nullptr) {
+    ChildHeader* next = child->next_in_order.load(std::memory_order_relaxed);
+    destroy_child(child);
+    child = next;
+  }
+}
+
+ChildHeader* FamilyBase::get_or_create(const std::string_view* values, std::uint64_t hash) {
+  std::lock_guard<std::mutex> lock(index_.creation_mutex());
+  ChildHeader* child = index_.find(values, hash);
+  if (child == nullptr) {
+    child = make_child(values);
+    index_.insert_locked(child);
+  } else if (!child->active.load(std::memory_order_relaxed)) {
+    // Revived after remove(): the same storage comes back, so handles never dangle and memory
+    // stays bounded by the number of distinct label sets. Its values resume where they were.
+    child->active.store(true, std::memory_order_release);
+  }
+  return child;
+}
+
+void FamilyBase::order_by_name(std::initializer_list<LabelPair> pairs,
+                               OrderedValues& ordered) const {
+  const auto& names = identity_.labelnames;
+  if (pairs.size() != names.size()) throw_value_count(pairs.size());
+  for (std::size_t i = 0; i < names.size(); ++i) ordered[i] = std::string_view();
+  for (const LabelPair& pair : pairs) {
+    std::size_t i = 0;
+    while (i < names.size() && names[i] != pair.name()) ++i;
+    if (i == names.size()) {
+      throw Error("metric '" + identity_.name + "': unknown label name '" +
+                  std::string(pair.name()) + "'");
+    }
+    if (ordered[i].data() != nullptr) {
+      throw Error("metric '" + identity_.name + "': label '" + names[i] + "' given twice");
+    }
+    ordered[i] = pair.value().data() != nullptr ? pair.value() : std::string_view("", 0);
+  }
+}
+
+void FamilyBase::throw_value_count(std::size_t given) const {
+  std::string expected;
+  for (const std::string& name : identity_.labelnames) {
+    expected += expected.empty() ? name : ", " + name;
+  }
+  throw Error("metric '" + identity_.name + "': expected " +
+              std::to_string(identity_.labelnames.size()) + " label value(s) (" + expected +
+              "), got " + std::to_string(given));
+}
+
+void FamilyBase::remove_values(const std::string_view* values) {
+  std::lock_guard<std::mutex> lock(index_.creation_mutex());
+  if (ChildHeader* child = index_.find(values, hash_values(values, label_count()))) {
+    child->active.store(false, std::memory_order_release);
+  }
+}
+
+void FamilyBase::remove(std::initializer_list<LabelValue> values) {
+  if (values.size() != label_count()) throw_value_count(values.size());
+  OrderedValues ordered(values.size());
+  std::size_t index = 0;
+  for (const LabelValue& value : values) ordered[index++] = value.view();
+  remove_values(ordered.data());
+}
+
+void FamilyBase::remove(std::initializer_list<LabelPair> pairs) {
+  OrderedValues ordered(label_count());
+  order_by_name(pairs, ordered);
+  remove_values(ordered.data());
+}
+
+void FamilyBase::clear() {
+  std::lock_guard<std::mutex> lock(index_.creation_mutex());
+  for (ChildHeader* child = index_.first(); child != nullptr;
+       child = child->next_in_order.load(std::memory_order_acquire)) {
+    child->active.store(false, std::memory_order_release);
+  }
+}
+
+// ---- per-type children ----------------------------------------------------------------------
+
+ChildHeader* CounterFamily::make_child(const std::string_view* values) {
+  auto allocation = allocate_child<CounterStorage>(0, identity(), values);
+  auto* child = new (allocation.memory) Child<CounterStorage>();
+  finish_child<CounterStorage>(child, allocation.label_storage, values, label_count());
+  return child;
+}
+
+void CounterFamily::destroy_child(ChildHeader* child) noexcept {
+  destroy_child_of<CounterStorage>(child);
+}
+
+ChildHeader* GaugeFamily::make_child(const std::string_view* values) {
+  auto allocation = allocate_child<GaugeCell>(0, identity(), values);
+  auto* child = new (allocation.memory) Child<GaugeCell>();
+  finish_child<GaugeCell>(child, allocation.label_storage, values, label_count());
+  return child;
+}
+
+void GaugeFamily::destroy_child(ChildHeader* child) noexcept { destroy_child_of<GaugeCell>(child); }
+
+HistogramFamily::HistogramFamily(FamilyIdentity identity, std::vector<double> finite_bounds)
+    : FamilyBase(std::move(identity)), bounds_(std::move(finite_bounds)) {}
+
+ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
+  const std::size_t words = HistogramShard::words(bounds_.size() + 1);
+  auto allocation = allocate_child<HistogramCell>(words * sizeof(std::atomic<std::uint64_t>),
+                                                  identity(), values);
+  auto* shard = reinterpret_cast<std::atomic<std::uint64_t>*>(allocation.cell_storage);
+  for (std::size_t i = 0; i < words; ++i) new (&shard[i]) std::atomic<std::uint64_t>(0);
+  auto* child = new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), shard);
+  finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
+  return child;
+}
+
+void HistogramFamily::destroy_child(ChildHeader* child) noexcept {
+  destroy_child_of<HistogramCell>(child);
+}
+
+}  // namespace bentoml::metrics::detail

@@ -1,0 +1,90 @@
+// Metric constructors: validate the options, build the family, register it.
+#include <cmath>
+#include <string>
+#include <limits>
+
+#include "bentoml/metrics/counter.hpp"
+#include "bentoml/metrics/error.hpp"
+#include "bentoml/metrics/gauge.hpp"
+#include "bentoml/metrics/histogram.hpp"
+#include "bentoml/metrics/summary.hpp"
+
+namespace bentoml::metrics {
+namespace {
+
+template <class Options>
+detail::FamilyIdentity identity_of(detail::MetricType type, const Options& options) {
+  return detail::make_identity(type, options.name, options.documentation, options.labelnames,
+                               options.namespace_, options.subsystem, options.unit);
+}
+
+/// The finite bounds of a histogram's buckets, validated as prometheus_client does, stricter
+/// about duplicates and NaN (either would expose a malformed histogram).
+std::vector<double> finite_bounds(const std::string& metric, std::vector<double> buckets) {
+  if (buckets.empty()) buckets = default_buckets();
+  if (!std::isinf(buckets.back()) || buckets.back() < 0) {
+    buckets.push_back(std::numeric_limits<double>::infinity());
+  }
+  if (buckets.size() < 2) {
+    throw Error("histogram '" + metric + "': must have at least two buckets (one besides +Inf)");
+  }
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (std::isnan(buckets[i])) throw Error("histogram '" + metric + "': a bucket bound is NaN");
+    if (i > 0 && !(buckets[i - 1] < buckets[i])) {
+      throw Error("histogram '" + metric + "': buckets must be in strictly increasing order");
+    }
+  }
+  buckets.pop_back();  // +Inf is implied by the storage
+  return buckets;
+}
+
+}  // namespace
+
+Counter::Counter(const Options& options)
+    : family_(detail::register_family(
+          std::make_shared<detail::CounterFamily>(identity_of(detail::MetricType::counter, options)),
+          options.registry)) {
+  if (family_->label_count() == 0) {
+    unlabelled_ = &detail::CounterFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
+  }
+}
+
+Gauge::Gauge(const Options& options)
+    : family_(detail::register_family(
+          std::make_shared<detail::GaugeFamily>(identity_of(detail::MetricType::gauge, options)),
+          options.registry)) {
+  if (family_->label_count() == 0) {
+    unlabelled_ = &detail::GaugeFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
+  }
+}
+
+Histogram::Histogram(const Options& options) {
+  detail::FamilyIdentity identity = identity_of(detail::MetricType::histogram, options);
+  std::vector<double> bounds = finite_bounds(identity.name, options.buckets);
+  family_ = detail::register_family(
+      std::make_shared<detail::HistogramFamily>(std::move(identity), std::move(bounds)),
+      options.registry);
+  if (family_->label_count() == 0) {
+    unlabelled_ =
+        &detail::HistogramFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
+  }
+}
+
+std::vector<double> Histogram::buckets() const {
+  std::vector<double> bounds = family_->finite_bounds();
+  bounds.push_back(std::numeric_limits<double>::infinity());
+  return bounds;
+}
+
+Summary::Summary(const Options& options)
+    : family_(detail::register_family(
+          std::make_shared<detail::HistogramFamily>(
+              identity_of(detail::MetricType::summary, options), std::vector<double>{}),
+          options.registry)) {
+  if (family_->label_count() == 0) {
+    unlabelled_ =
+        &detail::HistogramFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
+  }
+}
+
+}  // namespace bentoml::metrics

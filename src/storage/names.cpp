@@ -1,0 +1,127 @@
+// Name rules and the errors of the registration path, worded like prometheus_client's.
+#include <cmath>
+#include <string>
+#include <string_view>
+
+#include "bentoml/metrics/detail/exemplar_slot.hpp"
+#include "bentoml/metrics/detail/metric_setup.hpp"
+#include "bentoml/metrics/error.hpp"
+
+namespace bentoml::metrics::detail {
+namespace {
+
+bool is_letter_or_underscore(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Prometheus metric names: [a-zA-Z_:][a-zA-Z0-9_:]*
+bool valid_metric_name(std::string_view name) {
+  if (name.empty() || !(is_letter_or_underscore(name[0]) || name[0] == ':')) return false;
+  for (char c : name) {
+    if (!(is_letter_or_underscore(c) || is_digit(c) || c == ':')) return false;
+  }
+  return true;
+}
+
+/// Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*
+bool valid_label_name(std::string_view name) {
+  if (name.empty() || !is_letter_or_underscore(name[0])) return false;
+  for (char c : name) {
+    if (!(is_letter_or_underscore(c) || is_digit(c))) return false;
+  }
+  return true;
+}
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+const char* type_name(MetricType type) {
+  switch (type) {
+    case MetricType::counter: return "counter";
+    case MetricType::gauge: return "gauge";
+    case MetricType::histogram: return "histogram";
+    case MetricType::summary: return "summary";
+  }
+  return "metric";
+}
+
+}  // namespace
+
+FamilyIdentity make_identity(MetricType type, const std::string& name,
+                             const std::string& documentation,
+                             const std::vector<std::string>& labelnames,
+                             const std::string& namespace_, const std::string& subsystem,
+                             const std::string& unit) {
+  if (name.empty()) throw Error(std::string(type_name(type)) + ": metric name must not be empty");
+  std::string full_name;
+  if (!namespace_.empty()) full_name += namespace_ + "_";
+  if (!subsystem.empty()) full_name += subsystem + "_";
+  full_name += name;
+  constexpr std::string_view kTotal = "_total";
+  if (type == MetricType::counter && full_name.size() > kTotal.size() &&
+      full_name.compare(full_name.size() - kTotal.size(), kTotal.size(), kTotal) == 0) {
+    full_name.resize(full_name.size() - kTotal.size());  // exposed as <name>_total anyway
+  }
+  if (!unit.empty()) {
+    const std::string suffix = "_" + unit;
+    if (full_name.size() < suffix.size() ||
+        full_name.compare(full_name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      full_name += suffix;
+    }
+  }
+  const std::string what = std::string(type_name(type)) + " " + quoted(full_name);
+  if (!valid_metric_name(full_name)) {
+    throw Error(what + ": invalid metric name (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
+  }
+  for (std::size_t i = 0; i < labelnames.size(); ++i) {
+    const std::string& label = labelnames[i];
+    if (!valid_label_name(label)) {
+      throw Error(what + ": invalid label name " + quoted(label) +
+                  " (must match [a-zA-Z_][a-zA-Z0-9_]*)");
+    }
+    if (label.size() >= 2 && label[0] == '_' && label[1] == '_') {
+      throw Error(what + ": label name " + quoted(label) + " is reserved (starts with __)");
+    }
+    if (type == MetricType::histogram && label == "le") {
+      throw Error(what + ": label name 'le' is reserved for histogram buckets");
+    }
+    if (type == MetricType::summary && label == "quantile") {
+      throw Error(what + ": label name 'quantile' is reserved for summaries");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (labelnames[j] == label) throw Error(what + ": duplicate label name " + quoted(label));
+    }
+  }
+  return FamilyIdentity{full_name, documentation, unit, labelnames, type};
+}
+
+void throw_bad_increment(const FamilyBase& family, double amount) {
+  throw Error("counter " + quoted(family.name()) + ": increment must be a non-negative number, got " +
+              std::to_string(amount));
+}
+
+void throw_labelled(const FamilyBase& family) {
+  throw Error("metric " + quoted(family.name()) +
+              " has labels: record through labels(...), not on the metric itself");
+}
+
+void validate_exemplar(std::string_view metric, std::initializer_list<LabelPair> labels) {
+  std::size_t runes = 0;
+  std::size_t bytes = 0;
+  for (const LabelPair& label : labels) {
+    bytes += label.name().size() + label.value().size() + 2;
+    if (!valid_label_name(label.name())) {
+      throw Error("metric " + quoted(metric) + ": invalid exemplar label name " +
+                  quoted(label.name()));
+    }
+    for (std::string_view part : {label.name(), label.value()}) {
+      for (char c : part) runes += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    }
+  }
+  if (runes > kMaxExemplarRunes || bytes > kExemplarBytes) {
+    throw Error("metric " + quoted(metric) + ": exemplar labels have " + std::to_string(runes) +
+                " characters; OpenMetrics allows at most 128 (names and values together)");
+  }
+}
+
+}  // namespace bentoml::metrics::detail

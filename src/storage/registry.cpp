@@ -1,0 +1,82 @@
+// Registry: an append-only list of families; see bentoml/metrics/registry.hpp.
+#include "bentoml/metrics/registry.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bentoml/metrics/detail/family.hpp"
+#include "bentoml/metrics/error.hpp"
+
+namespace bentoml::metrics {
+namespace {
+
+/// The sample names a family claims, as prometheus_client counts them for duplicates.
+std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
+  const std::string& name = family.name();
+  switch (family.identity().type) {
+    case detail::MetricType::counter:
+      return {name, name + "_total", name + "_created"};
+    case detail::MetricType::gauge:
+      return {name};
+    case detail::MetricType::histogram:
+      return {name, name + "_bucket", name + "_count", name + "_sum", name + "_created"};
+    case detail::MetricType::summary:
+      return {name, name + "_count", name + "_sum", name + "_created"};
+  }
+  return {name};
+}
+
+}  // namespace
+
+Registry::Registry() = default;
+
+Registry::~Registry() {
+  Node* node = head_.load(std::memory_order_acquire);
+  while (node != nullptr) delete std::exchange(node, node->next.load(std::memory_order_relaxed));
+}
+
+void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
+  const std::vector<std::string> wanted = claimed_names(*family);
+  std::lock_guard<std::mutex> lock(registration_mutex_);
+  for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
+       node = node->next.load(std::memory_order_relaxed)) {
+    if (!node->registered.load(std::memory_order_relaxed)) continue;
+    for (const std::string& taken : claimed_names(*node->family)) {
+      for (const std::string& name : wanted) {
+        if (taken == name) {
+          throw Error("metric '" + family->name() + "': duplicate name '" + name +
+                      "' in registry (already used by metric '" + node->family->name() + "')");
+        }
+      }
+    }
+  }
+  auto* node = new Node{std::move(family)};
+  // release: a scrape that reaches the node (acquire) sees the family fully built.
+  if (tail_ == nullptr) {
+    head_.store(node, std::memory_order_release);
+  } else {
+    tail_->next.store(node, std::memory_order_release);
+  }
+  tail_ = node;
+}
+
+bool Registry::unregister(std::string_view name) {
+  std::lock_guard<std::mutex> lock(registration_mutex_);
+  for (Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
+       node = node->next.load(std::memory_order_relaxed)) {
+    if (node->registered.load(std::memory_order_relaxed) && node->family->name() == name) {
+      node->registered.store(false, std::memory_order_release);
+      return true;
+    }
+  }
+  return false;
+}
+
+Registry& default_registry() {
+  // Never destroyed: metrics in static objects may outlive any other static.
+  static Registry* const registry = new Registry();
+  return *registry;
+}
+
+}  // namespace bentoml::metrics
