@@ -2,12 +2,68 @@
 // prometheus_client.utils.floatToGoString byte for byte; the exposition tests compare them.
 #include "number_format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 
 namespace bentoml::metrics::detail {
+
+namespace {
+
+/// Writes Python's repr(value) for a finite value into `out` (room for 32 chars); returns the end.
+char* write_python_repr(char* out, double value) {
+  char buffer[40];
+  // Scientific shortest round-trip: "-d.ddde+XX". Split it into sign, digits and exponent.
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value,
+                                     std::chars_format::scientific);
+  const char* cursor = buffer;
+  if (*cursor == '-') {
+    *out++ = '-';
+    ++cursor;
+  }
+  char digits[24];
+  int digit_count = 0;
+  while (cursor < result.ptr && *cursor != 'e') {
+    if (*cursor != '.') digits[digit_count++] = *cursor;
+    ++cursor;
+  }
+  // The exponent: "e-05" or "e+16" (to_chars does not terminate the buffer).
+  const bool negative_exponent = cursor[1] == '-';
+  int exponent = 0;
+  std::from_chars(cursor + 2, result.ptr, exponent);
+  if (negative_exponent) exponent = -exponent;
+  if (exponent >= -4 && exponent < 16) {  // CPython's repr: positional in this range
+    if (exponent >= 0) {
+      for (int i = 0; i <= exponent; ++i) *out++ = i < digit_count ? digits[i] : '0';
+      *out++ = '.';
+      if (digit_count > exponent + 1) {
+        for (int i = exponent + 1; i < digit_count; ++i) *out++ = digits[i];
+      } else {
+        *out++ = '0';
+      }
+    } else {
+      *out++ = '0';
+      *out++ = '.';
+      for (int i = 0; i < -exponent - 1; ++i) *out++ = '0';
+      for (int i = 0; i < digit_count; ++i) *out++ = digits[i];
+    }
+    return out;
+  }
+  *out++ = digits[0];
+  if (digit_count > 1) {
+    *out++ = '.';
+    for (int i = 1; i < digit_count; ++i) *out++ = digits[i];
+  }
+  *out++ = 'e';
+  *out++ = exponent < 0 ? '-' : '+';
+  const int magnitude = exponent < 0 ? -exponent : exponent;
+  if (magnitude < 10) *out++ = '0';
+  return std::to_chars(out, out + 8, magnitude).ptr;
+}
+
+}  // namespace
 
 void append_python_repr(std::string& out, double value) {
   if (std::isnan(value)) {
@@ -18,54 +74,8 @@ void append_python_repr(std::string& out, double value) {
     out += value > 0 ? "inf" : "-inf";
     return;
   }
-  char buffer[40];
-  // Scientific shortest round-trip: "-d.ddde+XX". Split it into sign, digits and exponent.
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value,
-                                     std::chars_format::scientific);
-  const char* cursor = buffer;
-  if (*cursor == '-') {
-    out += '-';
-    ++cursor;
-  }
-  char digits[24];
-  int digit_count = 0;
-  while (cursor < result.ptr && *cursor != 'e') {
-    if (*cursor != '.') digits[digit_count++] = *cursor;
-    ++cursor;
-  }
-  // The exponent: "e-05" or "e+16" (to_chars does not terminate the buffer).
-  const char* exponent_text = cursor + 1;
-  const bool negative_exponent = *exponent_text == '-';
-  int exponent = 0;
-  std::from_chars(exponent_text + 1, result.ptr, exponent);
-  if (negative_exponent) exponent = -exponent;
-  if (exponent >= -4 && exponent < 16) {
-    if (exponent >= 0) {
-      for (int i = 0; i <= exponent; ++i) out += i < digit_count ? digits[i] : '0';
-      out += '.';
-      if (digit_count > exponent + 1) {
-        out.append(digits + exponent + 1, digit_count - exponent - 1);
-      } else {
-        out += '0';
-      }
-    } else {
-      out += "0.";
-      out.append(static_cast<std::size_t>(-exponent - 1), '0');
-      out.append(digits, digit_count);
-    }
-    return;
-  }
-  out += digits[0];
-  if (digit_count > 1) {
-    out += '.';
-    out.append(digits + 1, digit_count - 1);
-  }
-  out += exponent < 0 ? "e-" : "e+";
-  const int magnitude = std::abs(exponent);
-  if (magnitude < 10) out += '0';
-  char magnitude_text[8];
-  const auto end = std::to_chars(magnitude_text, magnitude_text + sizeof magnitude_text, magnitude);
-  out.append(magnitude_text, end.ptr);
+  char text[48];
+  out.append(text, write_python_repr(text, value));
 }
 
 void append_go_float(std::string& out, double value) {
@@ -88,24 +98,24 @@ void append_go_float(std::string& out, double value) {
       return;
     }
   }
-  const std::size_t start = out.size();
-  append_python_repr(out, value);
-  const std::size_t dot = out.find('.', start);
-  if (value <= 0 || dot == std::string::npos || dot - start <= 6) return;
-  // Go switches to exponents sooner than Python: 1234567.0 -> 1.234567e+06 (Python's own rule,
-  // including its "e+0" prefix for every exponent).
-  const std::string repr = out.substr(start);
-  const std::size_t dot_at = dot - start;
-  std::string mantissa;
-  mantissa += repr[0];
-  mantissa += '.';
-  mantissa.append(repr, 1, dot_at - 1);
-  mantissa.append(repr, dot_at + 1, std::string::npos);
-  while (!mantissa.empty() && (mantissa.back() == '0' || mantissa.back() == '.')) {
-    mantissa.pop_back();
+  char repr[48];
+  char* const repr_end = write_python_repr(repr, value);
+  char* const dot = std::find(repr, repr_end, '.');
+  const auto dot_at = static_cast<std::size_t>(dot - repr);
+  if (value <= 0 || dot == repr_end || dot_at <= 6) {
+    out.append(repr, repr_end);
+    return;
   }
-  out.resize(start);
-  out += mantissa;
+  // Go switches to exponents sooner than Python: 1234567.0 -> 1.234567e+06 (prometheus_client's
+  // own rule, including its "e+0" prefix for every exponent).
+  char mantissa[48];
+  char* cursor = mantissa;
+  *cursor++ = repr[0];
+  *cursor++ = '.';
+  cursor = std::copy(repr + 1, dot, cursor);
+  cursor = std::copy(dot + 1, repr_end, cursor);
+  while (cursor > mantissa && (cursor[-1] == '0' || cursor[-1] == '.')) --cursor;
+  out.append(mantissa, cursor);
   out += "e+0";
   char exponent_text[8];
   const auto end = std::to_chars(exponent_text, exponent_text + sizeof exponent_text, dot_at - 1);

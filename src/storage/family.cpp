@@ -105,6 +105,9 @@ struct ChildAllocation {
   char* label_storage;
 };
 
+/// Children with a shard (cell_bytes > 0) are cache-line aligned so the shard's hot words share
+/// no line with the header; counters and gauges use the default alignment, which costs no
+/// padding (glibc's aligned allocation would waste up to 64 bytes a child).
 template <class Cell>
 ChildAllocation<Cell> allocate_child(std::size_t cell_bytes, const FamilyIdentity& identity,
                                      const std::string_view* values) {
@@ -112,7 +115,8 @@ ChildAllocation<Cell> allocate_child(std::size_t cell_bytes, const FamilyIdentit
   const std::size_t cell_offset = cell_bytes == 0 ? sizeof(Child<Cell>) : header;
   const std::size_t labels_offset = cell_offset + cell_bytes;
   const std::size_t labels_size = label_block_size(identity.labelnames, values);
-  char* memory = static_cast<char*>(allocate_aligned(labels_offset + labels_size));
+  char* memory = static_cast<char*>(cell_bytes == 0 ? ::operator new(labels_offset + labels_size)
+                                                    : allocate_aligned(labels_offset + labels_size));
   write_label_block(memory + labels_offset, identity.labelnames, values);
   return {memory, memory + cell_offset, memory + labels_offset};
 }
@@ -126,10 +130,14 @@ void finish_child(ChildHeader* child, const char* labels, const std::string_view
 }
 
 template <class Cell>
-void destroy_child_of(ChildHeader* child) noexcept {
+void destroy_child_of(ChildHeader* child, bool aligned) noexcept {
   auto* typed = static_cast<Child<Cell>*>(child);
   typed->~Child<Cell>();
-  free_aligned(typed);
+  if (aligned) {
+    free_aligned(typed);
+  } else {
+    ::operator delete(typed);
+  }
 }
 
 }  // namespace
@@ -231,7 +239,7 @@ ChildHeader* CounterFamily::make_child(const std::string_view* values) {
 }
 
 void CounterFamily::destroy_child(ChildHeader* child) noexcept {
-  destroy_child_of<CounterStorage>(child);
+  destroy_child_of<CounterStorage>(child, false);
 }
 
 ChildHeader* GaugeFamily::make_child(const std::string_view* values) {
@@ -241,7 +249,7 @@ ChildHeader* GaugeFamily::make_child(const std::string_view* values) {
   return child;
 }
 
-void GaugeFamily::destroy_child(ChildHeader* child) noexcept { destroy_child_of<GaugeCell>(child); }
+void GaugeFamily::destroy_child(ChildHeader* child) noexcept { destroy_child_of<GaugeCell>(child, false); }
 
 HistogramFamily::HistogramFamily(FamilyIdentity identity, std::vector<double> finite_bounds)
     : FamilyBase(std::move(identity)), bounds_(std::move(finite_bounds)) {}
@@ -258,7 +266,7 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
 }
 
 void HistogramFamily::destroy_child(ChildHeader* child) noexcept {
-  destroy_child_of<HistogramCell>(child);
+  destroy_child_of<HistogramCell>(child, true);
 }
 
 }  // namespace bentoml::metrics::detail

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "bentoml/metrics/detail/label_hash.hpp"
+
 namespace bentoml::metrics::detail {
 
 /// Immutable label block: [u32 count][u32 end of value i]...[u32 text size][u32 le offset]
@@ -33,12 +35,13 @@ class LabelBlock {
   /// Bytes of text() whose label names sort before "le".
   [[nodiscard]] std::uint32_t le_offset() const noexcept { return word(2 + count()); }
   /// Whether the stored values equal `candidate` (same count assumed).
-  [[nodiscard]] bool equals(const std::string_view* candidate) const noexcept {
+  template <class Value>
+  [[nodiscard]] bool equals(const Value* candidate) const noexcept {
     std::uint32_t begin = 0;
     for (std::uint32_t i = 0; i < count(); ++i) {
       const std::uint32_t end = word(1 + i);
-      if (candidate[i].size() != end - begin ||
-          std::memcmp(candidate[i].data(), values() + begin, end - begin) != 0) {
+      const std::string_view value = label_view(candidate[i]);
+      if (value.size() != end - begin || !same_bytes(value.data(), values() + begin, end - begin)) {
         return false;
       }
       begin = end;

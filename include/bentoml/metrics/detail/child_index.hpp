@@ -36,7 +36,8 @@ class ChildIndex {
   ~ChildIndex();
 
   /// The child with these values, or null. Lock-free; never allocates.
-  [[nodiscard]] ChildHeader* find(const std::string_view* values, std::uint64_t hash) const noexcept {
+  template <class Value>
+  [[nodiscard]] ChildHeader* find(const Value* values, std::uint64_t hash) const noexcept {
     const ChildTable* table = table_.load(std::memory_order_acquire);
     std::size_t index = hash & table->mask;
     for (;;) {

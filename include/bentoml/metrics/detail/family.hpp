@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,14 +50,19 @@ class OrderedValues {
   OrderedValues(const OrderedValues&) = delete;
   OrderedValues& operator=(const OrderedValues&) = delete;
   explicit OrderedValues(std::size_t count)
-      : count_(count), data_(count <= kInline ? inline_ : (heap_.resize(count), heap_.data())) {}
+      : count_(count), data_(count <= kInline ? inline_ : (heap_.resize(count), heap_.data())) {
+    for (std::size_t i = 0; i < count; ++i) new (&data_[i]) std::string_view();
+  }
   std::string_view& operator[](std::size_t index) noexcept { return data_[index]; }
   [[nodiscard]] const std::string_view* data() const noexcept { return data_; }
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
 
  private:
   std::size_t count_;
-  std::string_view inline_[kInline];
+  union {  // left uninitialized: the constructor sets the `count` entries it uses
+    char unused_ = 0;
+    std::string_view inline_[kInline];
+  };
   std::vector<std::string_view> heap_;
   std::string_view* data_;
 };
@@ -75,10 +81,16 @@ class FamilyBase {
   /// The child for values given by position; created on first use.
   ChildHeader* child(std::initializer_list<LabelValue> values) {
     if (BENTOML_METRICS_UNLIKELY(values.size() != label_count())) throw_value_count(values.size());
+    // Positional values are already in label-name order: look them up where they are.
+    const std::uint64_t hash = hash_values(values.begin(), values.size());
+    ChildHeader* found = index_.find(values.begin(), hash);
+    if (BENTOML_METRICS_LIKELY(found != nullptr && found->active.load(std::memory_order_relaxed))) {
+      return found;
+    }
     OrderedValues ordered(values.size());
     std::size_t index = 0;
     for (const LabelValue& value : values) ordered[index++] = value.view();
-    return child(ordered.data());
+    return get_or_create(ordered.data(), hash);
   }
 
   /// The child for values given by name, in any order; created on first use.

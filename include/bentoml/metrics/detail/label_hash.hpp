@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "bentoml/metrics/labels.hpp"
+
 namespace bentoml::metrics::detail {
 
 inline std::uint64_t mix_word(std::uint64_t hash, std::uint64_t word) noexcept {
@@ -17,29 +19,53 @@ inline std::uint64_t mix_word(std::uint64_t hash, std::uint64_t word) noexcept {
   return hash ^ (hash >> 29);
 }
 
+/// Loads 1..8 bytes at `bytes` into a word without reading past them (no memcpy call for the
+/// variable length: two overlapping fixed-size loads, as in wyhash).
+inline std::uint64_t load_short(const char* bytes, std::size_t size) noexcept {
+  if (size >= 4) {
+    std::uint32_t head;
+    std::uint32_t tail;
+    std::memcpy(&head, bytes, 4);
+    std::memcpy(&tail, bytes + size - 4, 4);
+    return (std::uint64_t{head} << 32) | tail;
+  }
+  const auto byte = [bytes](std::size_t index) {
+    return std::uint64_t{static_cast<unsigned char>(bytes[index])};
+  };
+  return (byte(0) << 16) | (byte(size >> 1) << 8) | byte(size - 1);
+}
+
 inline std::uint64_t hash_value(std::uint64_t hash, std::string_view value) noexcept {
-  hash = mix_word(hash, value.size());
   const char* bytes = value.data();
   std::size_t left = value.size();
-  while (left >= 8) {
+  hash = mix_word(hash, left);
+  if (left == 0) return hash;
+  while (left > 8) {
     std::uint64_t word;
     std::memcpy(&word, bytes, 8);
     hash = mix_word(hash, word);
     bytes += 8;
     left -= 8;
   }
-  if (left > 0) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, bytes, left);
-    hash = mix_word(hash, word);
-  }
-  return hash;
+  return mix_word(hash, load_short(bytes, left));
 }
 
+/// Whether two values of the same `size` are equal; short ones without a memcmp call.
+inline bool same_bytes(const char* a, const char* b, std::size_t size) noexcept {
+  if (size == 0) return true;
+  if (size <= 8) return load_short(a, size) == load_short(b, size);
+  return std::memcmp(a, b, size) == 0;
+}
+
+/// A label value as a view, whether the caller's LabelValue or a stored string_view.
+inline std::string_view label_view(std::string_view value) noexcept { return value; }
+inline std::string_view label_view(const LabelValue& value) noexcept { return value.view(); }
+
 /// The hash of a list of label values, in label-name order.
-inline std::uint64_t hash_values(const std::string_view* values, std::size_t count) noexcept {
+template <class Value>
+std::uint64_t hash_values(const Value* values, std::size_t count) noexcept {
   std::uint64_t hash = 0x243F6A8885A308D3ULL;
-  for (std::size_t i = 0; i < count; ++i) hash = hash_value(hash, values[i]);
+  for (std::size_t i = 0; i < count; ++i) hash = hash_value(hash, label_view(values[i]));
   return hash ^ (hash >> 32);
 }
 
