@@ -79,6 +79,10 @@ class CounterCell {
         return;
       }
       stripes = install_stripes();
+      if (BENTOML_METRICS_UNLIKELY(stripes == nullptr)) {  // out of memory: stay unstriped
+        whole_.fetch_add(amount, std::memory_order_relaxed);
+        return;
+      }
     }
     const int slot = this_thread_slot();
     if (BENTOML_METRICS_LIKELY(slot >= 0)) {
