@@ -1,0 +1,145 @@
+// Exposer: a CivetWeb server whose every request goes to serve_metrics_request.
+#include <civetweb.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bentoml/metrics/error.hpp"
+#include "bentoml/metrics/http_server.hpp"
+#include "request_handler.hpp"
+
+namespace bentoml::metrics {
+
+struct Exposer::Impl {
+  detail::EndpointConfig config;
+  mg_context* context = nullptr;
+  int port = 0;
+};
+
+namespace {
+
+/// CivetWeb's library initialization, once per process (with TLS when the system has it).
+void init_civetweb() {
+  static std::once_flag once;
+  std::call_once(once, [] { mg_init_library(mg_check_feature(MG_FEATURES_TLS) ? MG_FEATURES_TLS : 0); });
+}
+
+int handle_request(mg_connection* connection, void* data) {
+  return detail::serve_metrics_request(connection,
+                                       static_cast<Exposer::Impl*>(data)->config);
+}
+
+std::string describe(const Exposer::Options& options) {
+  std::string listen;
+  for (const std::string& address : options.listen) {
+    listen += listen.empty() ? address : "," + address;
+  }
+  return listen;
+}
+
+void validate(const Exposer::Options& options) {
+  if (options.listen.empty()) throw Error("metrics HTTP server: no listen address given");
+  for (const std::string& address : options.listen) {
+    const std::size_t colon = address.rfind(':');
+    if (address.empty() || colon == std::string::npos || colon + 1 == address.size() ||
+        address.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+      throw Error("metrics HTTP server: bad listen address '" + address +
+                  "' (expected address:port, e.g. 127.0.0.1:9100)");
+    }
+  }
+  if (options.path.empty() || options.path[0] != '/' ||
+      options.path.find_first_of("?# \t\r\n") != std::string::npos) {
+    throw Error("metrics HTTP server: bad path '" + options.path + "' (must start with /)");
+  }
+  if (options.threads < 1) throw Error("metrics HTTP server: threads must be at least 1");
+  if (options.gzip_level < 1 || options.gzip_level > 9) {
+    throw Error("metrics HTTP server: gzip_level must be 1..9");
+  }
+  if (!options.tls_certificate.empty() && mg_check_feature(MG_FEATURES_TLS) == 0) {
+    throw Error("metrics HTTP server on '" + describe(options) +
+                "': TLS requested but CivetWeb has no TLS support here");
+  }
+}
+
+}  // namespace
+
+Exposer::Exposer(Options options) : impl_(std::make_unique<Impl>()) {
+  validate(options);
+  init_civetweb();
+  impl_->config.registries = options.registries;
+  if (impl_->config.registries.empty()) impl_->config.registries.push_back(&default_registry());
+  impl_->config.path = options.path;
+  if (options.basic_auth) {
+    impl_->config.expected_authorization =
+        detail::basic_authorization(options.basic_auth->username, options.basic_auth->password);
+  }
+  impl_->config.gzip_level = options.gzip_level;
+
+  std::string ports;
+  for (const std::string& address : options.listen) {
+    ports += (ports.empty() ? "" : ",") + address + (options.tls_certificate.empty() ? "" : "s");
+  }
+  const std::string threads = std::to_string(options.threads);
+  // No document_root: CivetWeb then never serves files or directory listings.
+  std::vector<const char*> settings = {
+      "listening_ports", ports.c_str(),
+      "num_threads", threads.c_str(),
+      "enable_keep_alive", "yes",
+      "keep_alive_timeout_ms", "30000",
+      "request_timeout_ms", "10000",
+      "max_request_size", "16384",  // bounds the request line and headers
+      "enable_directory_listing", "no",
+  };
+  if (!options.tls_certificate.empty()) {
+    settings.push_back("ssl_certificate");
+    settings.push_back(options.tls_certificate.c_str());
+  }
+  settings.push_back(nullptr);
+
+  mg_callbacks callbacks{};
+  callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // no stderr
+  mg_init_data init{&callbacks, nullptr, settings.data()};
+  char error_text[256] = "";
+  unsigned error_code = 0;
+  mg_error_data error{&error_code, error_text, sizeof error_text};
+  impl_->context = mg_start2(&init, &error);
+  if (impl_->context == nullptr) {
+    throw Error("metrics HTTP server: cannot listen on '" + describe(options) + "': " +
+                (error_text[0] != '\0' ? error_text : "unknown error"));
+  }
+  // Every URI comes here; the handler answers 404 for anything but the path.
+  mg_set_request_handler(impl_->context, "/", &handle_request, impl_.get());
+  mg_server_port listening[4] = {};
+  if (mg_get_server_ports(impl_->context, 4, listening) > 0) impl_->port = listening[0].port;
+}
+
+Exposer::Exposer(Exposer&&) noexcept = default;
+
+Exposer& Exposer::operator=(Exposer&& other) noexcept {
+  if (this != &other) {
+    stop();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+Exposer::~Exposer() { stop(); }
+
+int Exposer::port() const noexcept { return impl_ != nullptr ? impl_->port : 0; }
+
+void Exposer::stop() noexcept {
+  if (impl_ != nullptr && impl_->context != nullptr) {
+    mg_stop(impl_->context);  // joins CivetWeb's threads
+    impl_->context = nullptr;
+  }
+}
+
+Exposer start_http_server(int port, std::string_view addr, const Registry& registry) {
+  Exposer::Options options;
+  options.listen = {std::string(addr) + ":" + std::to_string(port)};
+  options.registries = {&registry};
+  return Exposer(std::move(options));
+}
+
+}  // namespace bentoml::metrics

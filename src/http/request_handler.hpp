@@ -1,0 +1,27 @@
+// Internal: answering one HTTP request for metrics on a CivetWeb connection. Shared by Exposer
+// and by the handler users mount on their own CivetServer (civetweb_handler.hpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bentoml/metrics/registry.hpp"
+
+struct mg_connection;
+
+namespace bentoml::metrics::detail {
+
+struct EndpointConfig {
+  std::vector<const Registry*> registries;  ///< non-empty
+  std::string path;                         ///< empty: any path is the metrics path
+  std::string expected_authorization;       ///< "Basic <base64>", empty: no auth
+  int gzip_level = 1;
+};
+
+/// Answers the request on `connection`; returns the HTTP status sent.
+int serve_metrics_request(mg_connection* connection, const EndpointConfig& config);
+
+/// "Basic " + base64(username ":" password).
+std::string basic_authorization(const std::string& username, const std::string& password);
+
+}  // namespace bentoml::metrics::detail
