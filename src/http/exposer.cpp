@@ -90,6 +90,7 @@ Exposer::Exposer(Options options) : impl_(std::make_unique<Impl>()) {
       "request_timeout_ms", "10000",
       "max_request_size", "16384",  // bounds the request line and headers
       "enable_directory_listing", "no",
+      "tcp_nodelay", "1",  // headers and body are two writes: no Nagle/delayed-ACK stall
   };
   if (!options.tls_certificate.empty()) {
     settings.push_back("ssl_certificate");
