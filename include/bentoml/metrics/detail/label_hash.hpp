@@ -38,8 +38,8 @@ inline std::uint64_t load_short(const char* bytes, std::size_t size) noexcept {
 inline std::uint64_t hash_value(std::uint64_t hash, std::string_view value) noexcept {
   const char* bytes = value.data();
   std::size_t left = value.size();
-  hash = mix_word(hash, left);
-  if (left == 0) return hash;
+  // The length goes into the last word, so "ab","c" and "a","bc" differ: one mix a short value.
+  const std::uint64_t length = static_cast<std::uint64_t>(left) << 56;
   while (left > 8) {
     std::uint64_t word;
     std::memcpy(&word, bytes, 8);
@@ -47,7 +47,7 @@ inline std::uint64_t hash_value(std::uint64_t hash, std::string_view value) noex
     bytes += 8;
     left -= 8;
   }
-  return mix_word(hash, load_short(bytes, left));
+  return mix_word(hash, (left == 0 ? 0 : load_short(bytes, left)) ^ length);
 }
 
 /// Whether two values of the same `size` are equal; short ones without a memcmp call.

@@ -1,0 +1,186 @@
+// Recording workloads of BENCH.md, this library and prometheus-cpp side by side: one shared
+// series, 1 and 2 threads.
+#include <benchmark/benchmark.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/summary.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "bench_support.hpp"
+#include "bentoml/metrics.hpp"
+
+namespace metrics = bentoml::metrics;
+
+namespace {
+
+const std::vector<double>& values = bench::observed_values();
+
+// ---- baseline -------------------------------------------------------------------------------
+
+void baseline_atomic_add(benchmark::State& state) {
+  static std::atomic<std::uint64_t> shared{0};
+  for (auto _ : state) shared.fetch_add(1, std::memory_order_relaxed);
+}
+BENCHMARK(baseline_atomic_add)->Threads(1)->Threads(2)->UseRealTime();
+
+// ---- counter_inc ----------------------------------------------------------------------------
+
+metrics::Registry& our_registry() {
+  static metrics::Registry registry;
+  return registry;
+}
+prometheus::Registry& their_registry() {
+  static prometheus::Registry registry;
+  return registry;
+}
+
+void counter_inc_ours(benchmark::State& state) {
+  static metrics::Counter counter{{.name = "counter_inc", .documentation = "d",
+                                   .labelnames = {"code"}, .registry = &our_registry()}};
+  auto child = counter.labels({"200"});
+  for (auto _ : state) child.inc();
+}
+BENCHMARK(counter_inc_ours)->Name("counter_inc/ours")->Threads(1)->Threads(2)->UseRealTime();
+
+void counter_inc_prometheus_cpp(benchmark::State& state) {
+  static auto& family =
+      prometheus::BuildCounter().Name("counter_inc").Help("d").Register(their_registry());
+  static auto& counter = family.Add({{"code", "200"}});
+  for (auto _ : state) counter.Increment();
+}
+BENCHMARK(counter_inc_prometheus_cpp)
+    ->Name("counter_inc/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+
+// ---- gauge_set ------------------------------------------------------------------------------
+
+void gauge_set_ours(benchmark::State& state) {
+  static metrics::Gauge gauge{{.name = "gauge_set", .documentation = "d",
+                               .labelnames = {"code"}, .registry = &our_registry()}};
+  auto child = gauge.labels({"200"});
+  std::size_t index = 0;
+  for (auto _ : state) child.set(values[index++ & 4095]);
+}
+BENCHMARK(gauge_set_ours)->Name("gauge_set/ours")->Threads(1)->Threads(2)->UseRealTime();
+
+void gauge_set_prometheus_cpp(benchmark::State& state) {
+  static auto& family =
+      prometheus::BuildGauge().Name("gauge_set").Help("d").Register(their_registry());
+  static auto& gauge = family.Add({{"code", "200"}});
+  std::size_t index = 0;
+  for (auto _ : state) gauge.Set(values[index++ & 4095]);
+}
+BENCHMARK(gauge_set_prometheus_cpp)
+    ->Name("gauge_set/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+
+// ---- histogram_observe ----------------------------------------------------------------------
+
+const std::vector<double>& bentoml_bounds() {
+  static const std::vector<double> bounds = metrics::exponential_buckets(0.001, 1.5, 10.0);
+  return bounds;
+}
+prometheus::Histogram::BucketBoundaries their_bounds() {
+  auto bounds = bentoml_bounds();
+  bounds.pop_back();  // prometheus-cpp adds +Inf itself
+  return bounds;
+}
+
+void histogram_observe_ours(benchmark::State& state) {
+  static metrics::Histogram histogram{{.name = "histogram_observe", .documentation = "d",
+                                       .labelnames = {"torch_version", "device_id"},
+                                       .buckets = bentoml_bounds(),
+                                       .registry = &our_registry()}};
+  auto child = histogram.labels({"2.1.0", "cuda:0"});
+  std::size_t index = 0;
+  for (auto _ : state) child.observe(values[index++ & 4095]);
+}
+BENCHMARK(histogram_observe_ours)
+    ->Name("histogram_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
+
+void histogram_observe_prometheus_cpp(benchmark::State& state) {
+  static auto& family =
+      prometheus::BuildHistogram().Name("histogram_observe").Help("d").Register(their_registry());
+  static auto& histogram =
+      family.Add({{"torch_version", "2.1.0"}, {"device_id", "cuda:0"}}, their_bounds());
+  std::size_t index = 0;
+  for (auto _ : state) histogram.Observe(values[index++ & 4095]);
+}
+BENCHMARK(histogram_observe_prometheus_cpp)
+    ->Name("histogram_observe/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+
+// ---- labels_observe: lookup every op, 16 children -------------------------------------------
+
+void labels_observe_ours(benchmark::State& state) {
+  static metrics::Histogram histogram = [] {
+    metrics::Histogram created{{.name = "labels_observe", .documentation = "d",
+                                .labelnames = {"torch_version", "device_id"},
+                                .buckets = bentoml_bounds(), .registry = &our_registry()}};
+    for (int i = 0; i < 15; ++i) created.labels({"1." + std::to_string(i), "cuda:0"});
+    created.labels({"2.1.0", "cuda:0"});
+    return created;
+  }();
+  std::size_t index = 0;
+  const std::uint64_t before = bench::allocations();
+  for (auto _ : state) histogram.labels({"2.1.0", "cuda:0"}).observe(values[index++ & 4095]);
+  state.counters["allocs_per_op"] = benchmark::Counter(
+      static_cast<double>(bench::allocations() - before) / static_cast<double>(state.iterations()));
+}
+BENCHMARK(labels_observe_ours)
+    ->Name("labels_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
+
+void labels_observe_prometheus_cpp(benchmark::State& state) {
+  static auto& family = [] () -> prometheus::Family<prometheus::Histogram>& {
+    auto& created =
+        prometheus::BuildHistogram().Name("labels_observe").Help("d").Register(their_registry());
+    for (int i = 0; i < 15; ++i) {
+      created.Add({{"torch_version", "1." + std::to_string(i)}, {"device_id", "cuda:0"}},
+                  their_bounds());
+    }
+    created.Add({{"torch_version", "2.1.0"}, {"device_id", "cuda:0"}}, their_bounds());
+    return created;
+  }();
+  static const auto bounds = their_bounds();
+  std::size_t index = 0;
+  const std::uint64_t before = bench::allocations();
+  for (auto _ : state) {
+    family.Add({{"torch_version", "2.1.0"}, {"device_id", "cuda:0"}}, bounds)
+        .Observe(values[index++ & 4095]);
+  }
+  state.counters["allocs_per_op"] = benchmark::Counter(
+      static_cast<double>(bench::allocations() - before) / static_cast<double>(state.iterations()));
+}
+BENCHMARK(labels_observe_prometheus_cpp)
+    ->Name("labels_observe/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+
+// ---- summary_observe ------------------------------------------------------------------------
+
+void summary_observe_ours(benchmark::State& state) {
+  static metrics::Summary summary{{.name = "summary_observe", .documentation = "d",
+                                   .labelnames = {"route"}, .registry = &our_registry()}};
+  auto child = summary.labels({"/predict"});
+  std::size_t index = 0;
+  for (auto _ : state) child.observe(values[index++ & 4095]);
+}
+BENCHMARK(summary_observe_ours)
+    ->Name("summary_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
+
+void summary_observe_prometheus_cpp(benchmark::State& state) {
+  // A summary with quantiles slows down as it fills: a fixed op count keeps runs comparable.
+  static auto& family =
+      prometheus::BuildSummary().Name("summary_observe").Help("d").Register(their_registry());
+  static auto& summary = family.Add(
+      {{"route", "/predict"}},
+      prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}});
+  std::size_t index = 0;
+  for (auto _ : state) summary.Observe(values[index++ & 4095]);
+}
+BENCHMARK(summary_observe_prometheus_cpp)
+    ->Name("summary_observe/prometheus_cpp")->Iterations(200000)->Threads(1)->Threads(2)
+    ->UseRealTime();
+
+}  // namespace

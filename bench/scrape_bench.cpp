@@ -1,0 +1,200 @@
+// Scrape workloads of BENCH.md: serialize N counter series or N/25 histogram series to text,
+// for this library (write_latest into a reused buffer) and prometheus-cpp (Collect() plus
+// TextSerializer); and recording while another thread scrapes in a loop.
+#include <benchmark/benchmark.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "bench_support.hpp"
+#include "bentoml/metrics.hpp"
+
+namespace metrics = bentoml::metrics;
+
+namespace {
+
+const std::vector<double>& values = bench::observed_values();
+
+std::string series_name(std::int64_t index) { return "series_" + std::to_string(index); }
+
+/// A registry with `series` counter children, built once per size.
+metrics::Registry& our_counters(std::int64_t series) {
+  static std::map<std::int64_t, std::unique_ptr<metrics::Registry>> registries;
+  auto& registry = registries[series];
+  if (!registry) {
+    registry = std::make_unique<metrics::Registry>();
+    metrics::Counter counter{{.name = "requests", .documentation = "Requests",
+                              .labelnames = {"path", "code"}, .registry = registry.get()}};
+    for (std::int64_t i = 0; i < series; ++i) counter.labels({series_name(i), "200"}).inc(i);
+  }
+  return *registry;
+}
+
+prometheus::Registry& their_counters(std::int64_t series) {
+  static std::map<std::int64_t, std::unique_ptr<prometheus::Registry>> registries;
+  auto& registry = registries[series];
+  if (!registry) {
+    registry = std::make_unique<prometheus::Registry>();
+    auto& family = prometheus::BuildCounter().Name("requests_total").Help("Requests")
+                       .Register(*registry);
+    for (std::int64_t i = 0; i < series; ++i) {
+      family.Add({{"path", series_name(i)}, {"code", "200"}}).Increment(static_cast<double>(i));
+    }
+  }
+  return *registry;
+}
+
+metrics::Registry& our_histograms(std::int64_t series) {
+  static std::map<std::int64_t, std::unique_ptr<metrics::Registry>> registries;
+  auto& registry = registries[series];
+  if (!registry) {
+    registry = std::make_unique<metrics::Registry>();
+    metrics::Histogram histogram{{.name = "latency", .documentation = "Latency",
+                                  .labelnames = {"path"},
+                                  .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
+                                  .registry = registry.get()}};
+    for (std::int64_t i = 0; i < series; ++i) {
+      histogram.labels({series_name(i)}).observe(values[static_cast<std::size_t>(i) & 4095]);
+    }
+  }
+  return *registry;
+}
+
+prometheus::Registry& their_histograms(std::int64_t series) {
+  static std::map<std::int64_t, std::unique_ptr<prometheus::Registry>> registries;
+  auto& registry = registries[series];
+  if (!registry) {
+    registry = std::make_unique<prometheus::Registry>();
+    auto& family = prometheus::BuildHistogram().Name("latency").Help("Latency").Register(*registry);
+    auto bounds = metrics::exponential_buckets(0.001, 1.5, 10.0);
+    bounds.pop_back();
+    for (std::int64_t i = 0; i < series; ++i) {
+      family.Add({{"path", series_name(i)}}, bounds)
+          .Observe(values[static_cast<std::size_t>(i) & 4095]);
+    }
+  }
+  return *registry;
+}
+
+void report_bytes(benchmark::State& state, std::size_t bytes) {
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+
+void scrape_counters_ours(benchmark::State& state) {
+  metrics::Registry& registry = our_counters(state.range(0));
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    metrics::write_latest(out, registry, metrics::Format::text_0_0_4);
+    benchmark::DoNotOptimize(out.data());
+  }
+  report_bytes(state, out.size());
+}
+BENCHMARK(scrape_counters_ours)->Name("scrape_counters/ours")
+    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void scrape_counters_prometheus_cpp(benchmark::State& state) {
+  prometheus::Registry& registry = their_counters(state.range(0));
+  std::string out;
+  for (auto _ : state) {
+    out = prometheus::TextSerializer().Serialize(registry.Collect());
+    benchmark::DoNotOptimize(out.data());
+  }
+  report_bytes(state, out.size());
+}
+BENCHMARK(scrape_counters_prometheus_cpp)->Name("scrape_counters/prometheus_cpp")
+    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void scrape_histograms_ours(benchmark::State& state) {
+  metrics::Registry& registry = our_histograms(state.range(0) / 25);
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    metrics::write_latest(out, registry, metrics::Format::text_0_0_4);
+    benchmark::DoNotOptimize(out.data());
+  }
+  report_bytes(state, out.size());
+}
+BENCHMARK(scrape_histograms_ours)->Name("scrape_histograms/ours")
+    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void scrape_histograms_prometheus_cpp(benchmark::State& state) {
+  prometheus::Registry& registry = their_histograms(state.range(0) / 25);
+  std::string out;
+  for (auto _ : state) {
+    out = prometheus::TextSerializer().Serialize(registry.Collect());
+    benchmark::DoNotOptimize(out.data());
+  }
+  report_bytes(state, out.size());
+}
+BENCHMARK(scrape_histograms_prometheus_cpp)->Name("scrape_histograms/prometheus_cpp")
+    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- scrape_while_recording: ns per histogram observation while another thread scrapes -------
+
+template <class Scrape, class Record>
+void recording_while_scraping(benchmark::State& state, Scrape scrape, Record record) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> scrapes{0};
+  std::atomic<std::uint64_t> scrape_nanoseconds{0};
+  std::thread scraper([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      const auto start = std::chrono::steady_clock::now();
+      scrape();
+      scrape_nanoseconds += static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                               start).count());
+      ++scrapes;
+    }
+  });
+  std::size_t index = 0;
+  for (auto _ : state) record(values[index++ & 4095]);
+  stop = true;
+  scraper.join();
+  state.counters["scrape_ms"] =
+      scrapes == 0 ? 0 : static_cast<double>(scrape_nanoseconds) / 1e6 / static_cast<double>(scrapes);
+}
+
+void scrape_while_recording_ours(benchmark::State& state) {
+  metrics::Registry& registry = our_counters(10000);
+  static metrics::Histogram histogram{{.name = "recorded", .documentation = "d",
+                                       .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
+                                       .registry = &registry}};
+  std::string out;
+  recording_while_scraping(
+      state,
+      [&] {
+        out.clear();
+        metrics::write_latest(out, registry, metrics::Format::text_0_0_4);
+      },
+      [](double value) { histogram.observe(value); });
+}
+BENCHMARK(scrape_while_recording_ours)->Name("scrape_while_recording/ours")->UseRealTime();
+
+void scrape_while_recording_prometheus_cpp(benchmark::State& state) {
+  prometheus::Registry& registry = their_counters(10000);
+  static auto& family =
+      prometheus::BuildHistogram().Name("recorded").Help("d").Register(registry);
+  static auto& histogram = [] () -> prometheus::Histogram& {
+    auto bounds = metrics::exponential_buckets(0.001, 1.5, 10.0);
+    bounds.pop_back();
+    return family.Add({}, bounds);
+  }();
+  recording_while_scraping(
+      state, [&] { benchmark::DoNotOptimize(prometheus::TextSerializer().Serialize(registry.Collect())); },
+      [](double value) { histogram.Observe(value); });
+}
+BENCHMARK(scrape_while_recording_prometheus_cpp)
+    ->Name("scrape_while_recording/prometheus_cpp")->UseRealTime();
+
+}  // namespace
