@@ -36,17 +36,16 @@ void append_escaped_help(std::string& out, std::string_view help, bool escape_qu
 }
 
 void append_escaped_value(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
+  // Runs without a character to escape (nearly every value) are appended at once.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '\\' && c != '"' && c != '\n') continue;
+    out.append(value.data() + start, i - start);
+    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+    start = i + 1;
   }
+  out.append(value.data() + start, value.size() - start);
 }
 
 }  // namespace
@@ -62,6 +61,7 @@ ExpositionWriter::ExpositionWriter(std::string& out, Format format)
 
 void ExpositionWriter::header(std::string_view name, const FamilyIdentity& identity,
                               std::string_view type) {
+  identity_ = &identity;
   out_ += "# HELP ";
   out_ += name;
   out_ += ' ';
@@ -80,24 +80,41 @@ void ExpositionWriter::header(std::string_view name, const FamilyIdentity& ident
   }
 }
 
-void ExpositionWriter::labels(const ChildHeader& child, std::string_view le) {
+void ExpositionWriter::render_labels(const ChildHeader& child) {
+  if (&child == rendered_child_ && identity_ == rendered_identity_) return;
+  rendered_child_ = &child;
+  rendered_identity_ = identity_;
+  before_le_.clear();
+  after_le_.clear();
+  const std::vector<std::string>& names = identity_->labelnames;
   const LabelBlock block = child.label_block();
-  const std::string_view text = block.text();
-  if (text.empty() && le.empty()) return;
+  for (std::size_t position = 0; position < names.size(); ++position) {
+    std::string& part = position < identity_->labels_before_le ? before_le_ : after_le_;
+    if (!part.empty()) part += ',';
+    const std::uint32_t index = identity_->sorted_labels[position];
+    part += names[index];
+    part += "=\"";
+    append_escaped_value(part, block.value(index));
+    part += '"';
+  }
+}
+
+void ExpositionWriter::labels(const ChildHeader& child, std::string_view le) {
+  // Labels sorted by name as prometheus_client writes them, `le` in its sorted place.
+  render_labels(child);
+  if (before_le_.empty() && after_le_.empty() && le.empty()) return;
   out_ += '{';
-  if (le.empty()) {
-    out_ += text;
-  } else {
-    // text = before + after, where `after` starts with the comma that follows `before`.
-    const std::uint32_t split = block.le_offset();
-    out_.append(text.data(), split);
-    if (split > 0) out_ += ',';
+  out_ += before_le_;
+  if (!le.empty()) {
+    if (!before_le_.empty()) out_ += ',';
     out_ += "le=\"";
     out_ += le;
     out_ += '"';
-    if (split == 0 && !text.empty()) out_ += ',';
-    out_.append(text.data() + split, text.size() - split);
+    if (!after_le_.empty()) out_ += ',';
+  } else if (!before_le_.empty() && !after_le_.empty()) {
+    out_ += ',';
   }
+  out_ += after_le_;
   out_ += '}';
 }
 

@@ -22,7 +22,8 @@ class ExpositionWriter {
   /// Whether `_created` samples are written (PROMETHEUS_DISABLE_CREATED_SERIES unset or false).
   [[nodiscard]] bool created_series() const noexcept { return created_series_; }
 
-  /// `# HELP`, `# TYPE` (and `# UNIT` in OpenMetrics) for `name` of `type`.
+  /// `# HELP`, `# TYPE` (and `# UNIT` in OpenMetrics) for `name` of `type`. The samples that
+  /// follow belong to `identity` (its label names label them).
   void header(std::string_view name, const FamilyIdentity& identity, std::string_view type);
 
   /// `<name><suffix>{labels} value`. `le` (if not null) is inserted among the child's labels in
@@ -37,9 +38,17 @@ class ExpositionWriter {
 
  private:
   void labels(const ChildHeader& child, std::string_view le);
+  /// Renders `child`'s labels, sorted and escaped, split where `le` goes; reused for every line
+  /// of the same child (a histogram writes ~28 lines per child).
+  void render_labels(const ChildHeader& child);
   void exemplar(const ExemplarReading& reading);
 
   std::string& out_;
+  const FamilyIdentity* identity_ = nullptr;
+  const ChildHeader* rendered_child_ = nullptr;
+  const FamilyIdentity* rendered_identity_ = nullptr;
+  std::string before_le_;  ///< rendered labels whose names sort before "le"
+  std::string after_le_;   ///< the others
   Format format_;
   bool created_series_;
 };

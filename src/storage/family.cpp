@@ -25,73 +25,26 @@ void free_aligned(void* pointer) noexcept {
 // ---- label blocks ---------------------------------------------------------------------------
 
 namespace {
-
-/// Appends `value` escaped as the text formats want label values: \\, \" and \n.
-void append_escaped(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
-/// `name="value",...` sorted by name; `le_offset` gets the bytes that sort before "le".
-std::string render_labels(const std::vector<std::string>& names, const std::string_view* values,
-                          std::uint32_t* le_offset = nullptr) {
-  std::vector<std::size_t> order(names.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&names](std::size_t a, std::size_t b) { return names[a] < names[b]; });
-  std::string text;
-  std::uint32_t before_le = 0;
-  for (std::size_t position = 0; position < order.size(); ++position) {
-    const std::size_t i = order[position];
-    if (position > 0) text += ',';
-    text += names[i];
-    text += "=\"";
-    append_escaped(text, values[i]);
-    text += '"';
-    if (names[i] < "le") before_le = static_cast<std::uint32_t>(text.size());
-  }
-  if (le_offset != nullptr) *le_offset = before_le;
-  return text;
-}
-
 void put_word(char* destination, std::size_t index, std::uint32_t value) {
   std::memcpy(destination + index * sizeof value, &value, sizeof value);
 }
-
 }  // namespace
 
-std::size_t label_block_size(const std::vector<std::string>& names,
-                             const std::string_view* values) {
-  std::size_t size = (3 + names.size()) * sizeof(std::uint32_t);
-  for (std::size_t i = 0; i < names.size(); ++i) size += values[i].size();
-  return size + render_labels(names, values).size();
+std::size_t label_block_size(const std::string_view* values, std::size_t count) {
+  std::size_t size = (1 + count) * sizeof(std::uint32_t);
+  for (std::size_t i = 0; i < count; ++i) size += values[i].size();
+  return size;
 }
 
-void write_label_block(char* destination, const std::vector<std::string>& names,
-                       const std::string_view* values) {
-  const auto count = static_cast<std::uint32_t>(names.size());
-  put_word(destination, 0, count);
-  char* cursor = destination + (3 + count) * sizeof(std::uint32_t);
+void write_label_block(char* destination, const std::string_view* values, std::size_t count) {
+  put_word(destination, 0, static_cast<std::uint32_t>(count));
+  char* cursor = destination + (1 + count) * sizeof(std::uint32_t);
   std::uint32_t end = 0;
-  for (std::uint32_t i = 0; i < count; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     std::memcpy(cursor + end, values[i].data(), values[i].size());
     end += static_cast<std::uint32_t>(values[i].size());
     put_word(destination, 1 + i, end);
   }
-  std::uint32_t le_offset = 0;
-  const std::string text = render_labels(names, values, &le_offset);
-  put_word(destination, 1 + count, static_cast<std::uint32_t>(text.size()));
-  put_word(destination, 2 + count, le_offset);
-  std::memcpy(cursor + end, text.data(), text.size());
 }
 
 namespace {
@@ -114,10 +67,10 @@ ChildAllocation<Cell> allocate_child(std::size_t cell_bytes, const FamilyIdentit
   const std::size_t header = (sizeof(Child<Cell>) + kCacheLine - 1) / kCacheLine * kCacheLine;
   const std::size_t cell_offset = cell_bytes == 0 ? sizeof(Child<Cell>) : header;
   const std::size_t labels_offset = cell_offset + cell_bytes;
-  const std::size_t labels_size = label_block_size(identity.labelnames, values);
+  const std::size_t labels_size = label_block_size(values, identity.labelnames.size());
   char* memory = static_cast<char*>(cell_bytes == 0 ? ::operator new(labels_offset + labels_size)
                                                     : allocate_aligned(labels_offset + labels_size));
-  write_label_block(memory + labels_offset, identity.labelnames, values);
+  write_label_block(memory + labels_offset, values, identity.labelnames.size());
   return {memory, memory + cell_offset, memory + labels_offset};
 }
 

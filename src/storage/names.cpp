@@ -1,4 +1,5 @@
 // Name rules and the errors of the registration path, worded like prometheus_client's.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -92,7 +93,12 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
       if (labelnames[j] == label) throw Error(what + ": duplicate label name " + quoted(label));
     }
   }
-  return FamilyIdentity{full_name, documentation, unit, labelnames, type};
+  FamilyIdentity identity{full_name, documentation, unit, labelnames, type, {}, 0};
+  for (std::uint32_t i = 0; i < labelnames.size(); ++i) identity.sorted_labels.push_back(i);
+  std::sort(identity.sorted_labels.begin(), identity.sorted_labels.end(),
+            [&labelnames](std::uint32_t a, std::uint32_t b) { return labelnames[a] < labelnames[b]; });
+  for (const std::string& label : labelnames) identity.labels_before_le += label < "le" ? 1 : 0;
+  return identity;
 }
 
 void throw_bad_increment(const FamilyBase& family, double amount) {

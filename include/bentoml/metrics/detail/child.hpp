@@ -15,10 +15,9 @@
 
 namespace bentoml::metrics::detail {
 
-/// Immutable label block: [u32 count][u32 end of value i]...[u32 text size][u32 le offset]
-/// [values][rendered text]. The rendered text is `name="escaped value",...` sorted by name, as
-/// prometheus_client writes labels, without braces; `le offset` is where a histogram's `le`
-/// label goes in that order.
+/// Immutable label block: [u32 count][u32 end of value i]...[values], the raw values in
+/// label-name order. Only the values are kept (the exposition renders and escapes them in
+/// prometheus_client's sorted order at scrape time): a counter child stays small.
 class LabelBlock {
  public:
   explicit LabelBlock(const char* data) noexcept : data_(data) {}
@@ -28,12 +27,6 @@ class LabelBlock {
     const std::uint32_t begin = index == 0 ? 0 : word(1 + index - 1);
     return {values() + begin, word(1 + index) - begin};
   }
-  [[nodiscard]] std::string_view text() const noexcept {
-    const std::uint32_t values_size = count() == 0 ? 0 : word(count());
-    return {values() + values_size, word(1 + count())};
-  }
-  /// Bytes of text() whose label names sort before "le".
-  [[nodiscard]] std::uint32_t le_offset() const noexcept { return word(2 + count()); }
   /// Whether the stored values equal `candidate` (same count assumed).
   template <class Value>
   [[nodiscard]] bool equals(const Value* candidate) const noexcept {
@@ -56,7 +49,7 @@ class LabelBlock {
     return value;
   }
   [[nodiscard]] const char* values() const noexcept {
-    return data_ + (3 + count()) * sizeof(std::uint32_t);
+    return data_ + (1 + count()) * sizeof(std::uint32_t);
   }
 
   const char* data_;

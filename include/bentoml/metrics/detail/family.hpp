@@ -41,6 +41,10 @@ struct FamilyIdentity {
   std::string unit;
   std::vector<std::string> labelnames;
   MetricType type;
+  /// Label indexes in name order: the order prometheus_client writes labels in.
+  std::vector<std::uint32_t> sorted_labels;
+  /// How many label names sort before "le", where a histogram bucket's `le` goes.
+  std::uint32_t labels_before_le = 0;
 };
 
 /// Label values arranged in label-name order, on the stack for up to 16 labels.
@@ -143,11 +147,9 @@ class FamilyBase {
 void* allocate_aligned(std::size_t size);
 void free_aligned(void* pointer) noexcept;
 
-/// The size of the label block for `values` under `names`.
-std::size_t label_block_size(const std::vector<std::string>& names,
-                             const std::string_view* values);
-/// Writes the label block for `values` into `destination` (label_block_size bytes).
-void write_label_block(char* destination, const std::vector<std::string>& names,
-                       const std::string_view* values);
+/// The size of the label block for `count` values.
+std::size_t label_block_size(const std::string_view* values, std::size_t count);
+/// Writes the label block for `count` values into `destination` (label_block_size bytes).
+void write_label_block(char* destination, const std::string_view* values, std::size_t count);
 
 }  // namespace bentoml::metrics::detail
