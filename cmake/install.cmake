@@ -21,5 +21,8 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/bentoml-metricsConfigVersion.cmake
   DESTINATION ${BENTOML_METRICS_CMAKE_DIR})
 
+# Relative to the .pc file, so that `cmake --install --prefix` anywhere gives a working file.
+file(RELATIVE_PATH BENTOML_METRICS_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+     "${CMAKE_INSTALL_PREFIX}")
 configure_file(cmake/bentoml-metrics.pc.in ${CMAKE_CURRENT_BINARY_DIR}/bentoml-metrics.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bentoml-metrics.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
