@@ -18,9 +18,10 @@ int main(int argc, char** argv) {
   const long ops = std::atol(argv[2]);
   const auto& values = bench::observed_values();
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"code"},
-                            .registry = &registry}};
-  metrics::Histogram histogram{{.name = "h", .documentation = "d",
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"code"}, .registry = &registry}};
+  metrics::Histogram histogram{{.name = "h",
+                                .documentation = "d",
                                 .labelnames = {"torch_version", "device_id"},
                                 .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
                                 .registry = &registry}};

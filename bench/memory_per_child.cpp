@@ -55,8 +55,10 @@ std::string value(int index) { return "child_" + std::to_string(index); }
 int main() {
   const double our_counter = bytes_per_child([] {
     static metrics::Registry registry;
-    metrics::Counter counter{{.name = "c", .documentation = "d",
-                              .labelnames = {"path", "device_id"}, .registry = &registry}};
+    metrics::Counter counter{{.name = "c",
+                              .documentation = "d",
+                              .labelnames = {"path", "device_id"},
+                              .registry = &registry}};
     for (int i = 0; i < kChildren; ++i) counter.labels({value(i), "cuda:0"}).inc();
   });
   const double their_counter = bytes_per_child([] {
@@ -69,8 +71,10 @@ int main() {
   const auto bounds = metrics::exponential_buckets(0.001, 1.5, 10.0);
   const double our_histogram = bytes_per_child([&] {
     static metrics::Registry registry;
-    metrics::Histogram histogram{{.name = "h", .documentation = "d",
-                                  .labelnames = {"path", "device_id"}, .buckets = bounds,
+    metrics::Histogram histogram{{.name = "h",
+                                  .documentation = "d",
+                                  .labelnames = {"path", "device_id"},
+                                  .buckets = bounds,
                                   .registry = &registry}};
     for (int i = 0; i < kChildren; ++i) histogram.labels({value(i), "cuda:0"}).observe(0.01);
   });

@@ -41,8 +41,10 @@ prometheus::Registry& their_registry() {
 }
 
 void counter_inc_ours(benchmark::State& state) {
-  static metrics::Counter counter{{.name = "counter_inc", .documentation = "d",
-                                   .labelnames = {"code"}, .registry = &our_registry()}};
+  static metrics::Counter counter{{.name = "counter_inc",
+                                   .documentation = "d",
+                                   .labelnames = {"code"},
+                                   .registry = &our_registry()}};
   auto child = counter.labels({"200"});
   for (auto _ : state) child.inc();
 }
@@ -55,13 +57,18 @@ void counter_inc_prometheus_cpp(benchmark::State& state) {
   for (auto _ : state) counter.Increment();
 }
 BENCHMARK(counter_inc_prometheus_cpp)
-    ->Name("counter_inc/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+    ->Name("counter_inc/prometheus_cpp")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 // ---- gauge_set ------------------------------------------------------------------------------
 
 void gauge_set_ours(benchmark::State& state) {
-  static metrics::Gauge gauge{{.name = "gauge_set", .documentation = "d",
-                               .labelnames = {"code"}, .registry = &our_registry()}};
+  static metrics::Gauge gauge{{.name = "gauge_set",
+                               .documentation = "d",
+                               .labelnames = {"code"},
+                               .registry = &our_registry()}};
   auto child = gauge.labels({"200"});
   std::size_t index = 0;
   for (auto _ : state) child.set(values[index++ & 4095]);
@@ -76,7 +83,10 @@ void gauge_set_prometheus_cpp(benchmark::State& state) {
   for (auto _ : state) gauge.Set(values[index++ & 4095]);
 }
 BENCHMARK(gauge_set_prometheus_cpp)
-    ->Name("gauge_set/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+    ->Name("gauge_set/prometheus_cpp")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 // ---- histogram_observe ----------------------------------------------------------------------
 
@@ -91,7 +101,8 @@ prometheus::Histogram::BucketBoundaries their_bounds() {
 }
 
 void histogram_observe_ours(benchmark::State& state) {
-  static metrics::Histogram histogram{{.name = "histogram_observe", .documentation = "d",
+  static metrics::Histogram histogram{{.name = "histogram_observe",
+                                       .documentation = "d",
                                        .labelnames = {"torch_version", "device_id"},
                                        .buckets = bentoml_bounds(),
                                        .registry = &our_registry()}};
@@ -100,7 +111,10 @@ void histogram_observe_ours(benchmark::State& state) {
   for (auto _ : state) child.observe(values[index++ & 4095]);
 }
 BENCHMARK(histogram_observe_ours)
-    ->Name("histogram_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
+    ->Name("histogram_observe/ours")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 void histogram_observe_prometheus_cpp(benchmark::State& state) {
   static auto& family =
@@ -111,15 +125,20 @@ void histogram_observe_prometheus_cpp(benchmark::State& state) {
   for (auto _ : state) histogram.Observe(values[index++ & 4095]);
 }
 BENCHMARK(histogram_observe_prometheus_cpp)
-    ->Name("histogram_observe/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+    ->Name("histogram_observe/prometheus_cpp")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 // ---- labels_observe: lookup every op, 16 children -------------------------------------------
 
 void labels_observe_ours(benchmark::State& state) {
   static metrics::Histogram histogram = [] {
-    metrics::Histogram created{{.name = "labels_observe", .documentation = "d",
+    metrics::Histogram created{{.name = "labels_observe",
+                                .documentation = "d",
                                 .labelnames = {"torch_version", "device_id"},
-                                .buckets = bentoml_bounds(), .registry = &our_registry()}};
+                                .buckets = bentoml_bounds(),
+                                .registry = &our_registry()}};
     for (int i = 0; i < 15; ++i) created.labels({"1." + std::to_string(i), "cuda:0"});
     created.labels({"2.1.0", "cuda:0"});
     return created;
@@ -130,11 +149,10 @@ void labels_observe_ours(benchmark::State& state) {
   state.counters["allocs_per_op"] = benchmark::Counter(
       static_cast<double>(bench::allocations() - before) / static_cast<double>(state.iterations()));
 }
-BENCHMARK(labels_observe_ours)
-    ->Name("labels_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(labels_observe_ours)->Name("labels_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
 
 void labels_observe_prometheus_cpp(benchmark::State& state) {
-  static auto& family = [] () -> prometheus::Family<prometheus::Histogram>& {
+  static auto& family = []() -> prometheus::Family<prometheus::Histogram>& {
     auto& created =
         prometheus::BuildHistogram().Name("labels_observe").Help("d").Register(their_registry());
     for (int i = 0; i < 15; ++i) {
@@ -155,32 +173,43 @@ void labels_observe_prometheus_cpp(benchmark::State& state) {
       static_cast<double>(bench::allocations() - before) / static_cast<double>(state.iterations()));
 }
 BENCHMARK(labels_observe_prometheus_cpp)
-    ->Name("labels_observe/prometheus_cpp")->Threads(1)->Threads(2)->UseRealTime();
+    ->Name("labels_observe/prometheus_cpp")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 // ---- summary_observe ------------------------------------------------------------------------
 
 void summary_observe_ours(benchmark::State& state) {
-  static metrics::Summary summary{{.name = "summary_observe", .documentation = "d",
-                                   .labelnames = {"route"}, .registry = &our_registry()}};
+  static metrics::Summary summary{{.name = "summary_observe",
+                                   .documentation = "d",
+                                   .labelnames = {"route"},
+                                   .registry = &our_registry()}};
   auto child = summary.labels({"/predict"});
   std::size_t index = 0;
   for (auto _ : state) child.observe(values[index++ & 4095]);
 }
 BENCHMARK(summary_observe_ours)
-    ->Name("summary_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
+    ->Name("summary_observe/ours")
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 void summary_observe_prometheus_cpp(benchmark::State& state) {
   // A summary with quantiles slows down as it fills: a fixed op count keeps runs comparable.
   static auto& family =
       prometheus::BuildSummary().Name("summary_observe").Help("d").Register(their_registry());
-  static auto& summary = family.Add(
-      {{"route", "/predict"}},
-      prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}});
+  static auto& summary =
+      family.Add({{"route", "/predict"}},
+                 prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}});
   std::size_t index = 0;
   for (auto _ : state) summary.Observe(values[index++ & 4095]);
 }
 BENCHMARK(summary_observe_prometheus_cpp)
-    ->Name("summary_observe/prometheus_cpp")->Iterations(200000)->Threads(1)->Threads(2)
+    ->Name("summary_observe/prometheus_cpp")
+    ->Iterations(200000)
+    ->Threads(1)
+    ->Threads(2)
     ->UseRealTime();
 
 }  // namespace

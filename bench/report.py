@@ -26,7 +26,7 @@ def key(workload, library, suffix):
 
 def split(name):
     """'counter_inc/ours/real_time/threads:2' -> ('counter_inc', 'ours', '/real_time/threads:2')"""
-    parts = name.split("/")
+    parts = [part for part in name.split("/") if not part.startswith("iterations:")]
     return parts[0], parts[1], "/" + "/".join(parts[2:])
 
 
@@ -44,7 +44,8 @@ for name in medians:
         continue
     workload, _, suffix = split(name)
     ours, unit = medians[name]
-    theirs = medians.get(key(workload, "prometheus_cpp", suffix))
+    theirs = next((medians[other] for other in medians
+                   if other != name and split(other) == (workload, "prometheus_cpp", suffix)), None)
     detail = suffix.replace("/real_time", "").strip("/")
     threads = detail.split("threads:")[1] if "threads:" in detail else detail or "1"
     unit = "ns" if unit == "ns" else unit
@@ -61,7 +62,9 @@ for name in medians:
     for label, value in counters[name].items():
         notes.append(f"{label}={value:.3g}")
     if theirs:
-        for label, value in counters.get(key(workload, "prometheus_cpp", suffix), {}).items():
+        their_name = next(other for other in medians
+                          if split(other) == (workload, "prometheus_cpp", suffix))
+        for label, value in counters[their_name].items():
             notes.append(f"prom-cpp {label}={value:.3g}")
     print(row + "  " + ", ".join(notes))
 

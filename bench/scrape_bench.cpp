@@ -33,8 +33,10 @@ metrics::Registry& our_counters(std::int64_t series) {
   auto& registry = registries[series];
   if (!registry) {
     registry = std::make_unique<metrics::Registry>();
-    metrics::Counter counter{{.name = "requests", .documentation = "Requests",
-                              .labelnames = {"path", "code"}, .registry = registry.get()}};
+    metrics::Counter counter{{.name = "requests",
+                              .documentation = "Requests",
+                              .labelnames = {"path", "code"},
+                              .registry = registry.get()}};
     for (std::int64_t i = 0; i < series; ++i) counter.labels({series_name(i), "200"}).inc(i);
   }
   return *registry;
@@ -45,8 +47,8 @@ prometheus::Registry& their_counters(std::int64_t series) {
   auto& registry = registries[series];
   if (!registry) {
     registry = std::make_unique<prometheus::Registry>();
-    auto& family = prometheus::BuildCounter().Name("requests_total").Help("Requests")
-                       .Register(*registry);
+    auto& family =
+        prometheus::BuildCounter().Name("requests_total").Help("Requests").Register(*registry);
     for (std::int64_t i = 0; i < series; ++i) {
       family.Add({{"path", series_name(i)}, {"code", "200"}}).Increment(static_cast<double>(i));
     }
@@ -59,7 +61,8 @@ metrics::Registry& our_histograms(std::int64_t series) {
   auto& registry = registries[series];
   if (!registry) {
     registry = std::make_unique<metrics::Registry>();
-    metrics::Histogram histogram{{.name = "latency", .documentation = "Latency",
+    metrics::Histogram histogram{{.name = "latency",
+                                  .documentation = "Latency",
                                   .labelnames = {"path"},
                                   .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
                                   .registry = registry.get()}};
@@ -100,8 +103,13 @@ void scrape_counters_ours(benchmark::State& state) {
   }
   report_bytes(state, out.size());
 }
-BENCHMARK(scrape_counters_ours)->Name("scrape_counters/ours")
-    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(scrape_counters_ours)
+    ->Name("scrape_counters/ours")
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void scrape_counters_prometheus_cpp(benchmark::State& state) {
   prometheus::Registry& registry = their_counters(state.range(0));
@@ -112,8 +120,13 @@ void scrape_counters_prometheus_cpp(benchmark::State& state) {
   }
   report_bytes(state, out.size());
 }
-BENCHMARK(scrape_counters_prometheus_cpp)->Name("scrape_counters/prometheus_cpp")
-    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(scrape_counters_prometheus_cpp)
+    ->Name("scrape_counters/prometheus_cpp")
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void scrape_histograms_ours(benchmark::State& state) {
   metrics::Registry& registry = our_histograms(state.range(0) / 25);
@@ -125,8 +138,13 @@ void scrape_histograms_ours(benchmark::State& state) {
   }
   report_bytes(state, out.size());
 }
-BENCHMARK(scrape_histograms_ours)->Name("scrape_histograms/ours")
-    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(scrape_histograms_ours)
+    ->Name("scrape_histograms/ours")
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void scrape_histograms_prometheus_cpp(benchmark::State& state) {
   prometheus::Registry& registry = their_histograms(state.range(0) / 25);
@@ -137,8 +155,13 @@ void scrape_histograms_prometheus_cpp(benchmark::State& state) {
   }
   report_bytes(state, out.size());
 }
-BENCHMARK(scrape_histograms_prometheus_cpp)->Name("scrape_histograms/prometheus_cpp")
-    ->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(scrape_histograms_prometheus_cpp)
+    ->Name("scrape_histograms/prometheus_cpp")
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // ---- scrape_while_recording: ns per histogram observation while another thread scrapes -------
 
@@ -151,9 +174,10 @@ void recording_while_scraping(benchmark::State& state, Scrape scrape, Record rec
     while (!stop.load(std::memory_order_relaxed)) {
       const auto start = std::chrono::steady_clock::now();
       scrape();
-      scrape_nanoseconds += static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                               start).count());
+      scrape_nanoseconds +=
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
       ++scrapes;
     }
   });
@@ -162,12 +186,14 @@ void recording_while_scraping(benchmark::State& state, Scrape scrape, Record rec
   stop = true;
   scraper.join();
   state.counters["scrape_ms"] =
-      scrapes == 0 ? 0 : static_cast<double>(scrape_nanoseconds) / 1e6 / static_cast<double>(scrapes);
+      scrapes == 0 ? 0
+                   : static_cast<double>(scrape_nanoseconds) / 1e6 / static_cast<double>(scrapes);
 }
 
 void scrape_while_recording_ours(benchmark::State& state) {
   metrics::Registry& registry = our_counters(10000);
-  static metrics::Histogram histogram{{.name = "recorded", .documentation = "d",
+  static metrics::Histogram histogram{{.name = "recorded",
+                                       .documentation = "d",
                                        .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
                                        .registry = &registry}};
   std::string out;
@@ -183,18 +209,19 @@ BENCHMARK(scrape_while_recording_ours)->Name("scrape_while_recording/ours")->Use
 
 void scrape_while_recording_prometheus_cpp(benchmark::State& state) {
   prometheus::Registry& registry = their_counters(10000);
-  static auto& family =
-      prometheus::BuildHistogram().Name("recorded").Help("d").Register(registry);
-  static auto& histogram = [] () -> prometheus::Histogram& {
+  static auto& family = prometheus::BuildHistogram().Name("recorded").Help("d").Register(registry);
+  static auto& histogram = []() -> prometheus::Histogram& {
     auto bounds = metrics::exponential_buckets(0.001, 1.5, 10.0);
     bounds.pop_back();
     return family.Add({}, bounds);
   }();
   recording_while_scraping(
-      state, [&] { benchmark::DoNotOptimize(prometheus::TextSerializer().Serialize(registry.Collect())); },
+      state,
+      [&] { benchmark::DoNotOptimize(prometheus::TextSerializer().Serialize(registry.Collect())); },
       [](double value) { histogram.Observe(value); });
 }
 BENCHMARK(scrape_while_recording_prometheus_cpp)
-    ->Name("scrape_while_recording/prometheus_cpp")->UseRealTime();
+    ->Name("scrape_while_recording/prometheus_cpp")
+    ->UseRealTime();
 
 }  // namespace

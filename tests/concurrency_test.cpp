@@ -74,8 +74,8 @@ std::map<std::string, HistogramSeries> parse_histograms(const std::string& text,
 
 TEST(Concurrency, SharedCounterChildIsExact) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"l"},
-                            .registry = &registry}};
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"l"}, .registry = &registry}};
   run_threads(kThreads, [&](int) {
     auto child = counter.labels({"shared"});
     for (int i = 0; i < kIterations; ++i) {
@@ -84,7 +84,8 @@ TEST(Concurrency, SharedCounterChildIsExact) {
       if (i % 8 == 0) child.inc(3);
     }
   });
-  const double expected = kThreads * (kIterations + 0.5 * (kIterations / 4) + 3.0 * (kIterations / 8));
+  const double expected =
+      kThreads * (kIterations + 0.5 * (kIterations / 4) + 3.0 * (kIterations / 8));
   EXPECT_EQ(counter.labels({"shared"}).value(), expected);
 }
 
@@ -103,8 +104,11 @@ TEST(Concurrency, GaugeIncDecBalance) {
 
 TEST(Concurrency, ScrapesOfAHistogramBeingRecordedAreConsistentAndTotalsExact) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .labelnames = {"l"},
-                                .buckets = {0.25, 0.5, 1}, .registry = &registry}};
+  metrics::Histogram histogram{{.name = "h",
+                                .documentation = "d",
+                                .labelnames = {"l"},
+                                .buckets = {0.25, 0.5, 1},
+                                .registry = &registry}};
   metrics::Summary summary{{.name = "s", .documentation = "d", .registry = &registry}};
   std::atomic<int> writers_done{0};
   std::atomic<int> scrapes{0};
@@ -162,8 +166,8 @@ TEST(Concurrency, ScrapesOfAHistogramBeingRecordedAreConsistentAndTotalsExact) {
 
 TEST(Concurrency, LabelsCreatesAndFindsChildrenFromManyThreads) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"id", "kind"},
-                            .registry = &registry}};
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"id", "kind"}, .registry = &registry}};
   constexpr int kChildren = 2000;
   run_threads(kThreads, [&](int index) {
     for (int round = 0; round < 3; ++round) {
@@ -183,10 +187,13 @@ TEST(Concurrency, LabelsCreatesAndFindsChildrenFromManyThreads) {
 
 TEST(Concurrency, RemoveAndClearRaceWithRecordingAndScrapingWithoutLosingKeptChildren) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"id"},
-                            .registry = &registry}};
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .labelnames = {"id"},
-                                .buckets = {1}, .registry = &registry}};
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"id"}, .registry = &registry}};
+  metrics::Histogram histogram{{.name = "h",
+                                .documentation = "d",
+                                .labelnames = {"id"},
+                                .buckets = {1},
+                                .registry = &registry}};
   std::atomic<bool> stop{false};
   std::thread churn([&] {
     int round = 0;
@@ -219,8 +226,8 @@ TEST(Concurrency, RemoveAndClearRaceWithRecordingAndScrapingWithoutLosingKeptChi
 TEST(Concurrency, ThreadsThatExitHandTheirSlotsOverWithoutLosingCounts) {
   metrics::Registry registry;
   metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .buckets = {1},
-                                .registry = &registry}};
+  metrics::Histogram histogram{
+      {.name = "h", .documentation = "d", .buckets = {1}, .registry = &registry}};
   constexpr int kGenerations = 20;
   for (int generation = 0; generation < kGenerations; ++generation) {
     run_threads(2, [&](int) {
@@ -238,8 +245,8 @@ TEST(Concurrency, ThreadsThatExitHandTheirSlotsOverWithoutLosingCounts) {
 TEST(Concurrency, MoreThreadsThanSlotsStayExact) {
   metrics::Registry registry;
   metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .buckets = {1},
-                                .registry = &registry}};
+  metrics::Histogram histogram{
+      {.name = "h", .documentation = "d", .buckets = {1}, .registry = &registry}};
   constexpr int kMany = 80;  // more than the 64 slots any machine gets
   std::atomic<int> started{0};
   run_threads(kMany, [&](int) {

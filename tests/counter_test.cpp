@@ -14,8 +14,10 @@ using metrics::testing::sample_value;
 
 TEST(Counter, IncrementsAndExposesTotalAndCreated) {
   metrics::Registry registry;
-  metrics::Counter requests{{.name = "requests", .documentation = "Requests",
-                             .labelnames = {"code"}, .registry = &registry}};
+  metrics::Counter requests{{.name = "requests",
+                             .documentation = "Requests",
+                             .labelnames = {"code"},
+                             .registry = &registry}};
   requests.labels({"200"}).inc();
   requests.labels({"200"}).inc(2.5);
   requests.labels({{"code", "500"}}).inc(3);
@@ -42,8 +44,8 @@ TEST(Counter, WithoutLabelsRecordsDirectlyAndIsExposedAtZero) {
 
 TEST(Counter, NegativeOrNanIncrementThrowsAndChangesNothing) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"l"},
-                            .registry = &registry}};
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"l"}, .registry = &registry}};
   auto child = counter.labels({"x"});
   child.inc(5);
   try {
@@ -60,8 +62,8 @@ TEST(Counter, NegativeOrNanIncrementThrowsAndChangesNothing) {
 
 TEST(Counter, RecordingOnALabelledMetricThrows) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"l"},
-                            .registry = &registry}};
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"l"}, .registry = &registry}};
   EXPECT_THROW(counter.inc(), metrics::Error);
   EXPECT_THROW((void)counter.value(), metrics::Error);
 }
@@ -79,22 +81,25 @@ TEST(Counter, WholeIncrementsStayExactPastTwoToThe53) {
 
 TEST(Counter, NamespaceSubsystemAndUnitAreJoinedAsInPython) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "sent", .documentation = "d", .namespace_ = "app",
-                            .subsystem = "net", .unit = "bytes", .registry = &registry}};
+  metrics::Counter counter{{.name = "sent",
+                            .documentation = "d",
+                            .namespace_ = "app",
+                            .subsystem = "net",
+                            .unit = "bytes",
+                            .registry = &registry}};
   EXPECT_EQ(counter.name(), "app_net_sent_bytes");
   const std::string om = metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0);
   EXPECT_TRUE(has_line(om, "# UNIT app_net_sent_bytes bytes"));
   EXPECT_TRUE(has_line(om, "app_net_sent_bytes_total 0.0"));
-  metrics::Counter already{{.name = "size_bytes", .documentation = "d", .unit = "bytes",
-                            .registry = &registry}};
+  metrics::Counter already{
+      {.name = "size_bytes", .documentation = "d", .unit = "bytes", .registry = &registry}};
   EXPECT_EQ(already.name(), "size_bytes");
 }
 
 TEST(Counter, NullRegistryMeansTheDefaultRegistry) {
   metrics::Counter counter{{.name = "counter_test_default_registry", .documentation = "d"}};
   counter.inc(7);
-  EXPECT_TRUE(has_line(metrics::generate_latest(),
-                       "counter_test_default_registry_total 7.0"));
+  EXPECT_TRUE(has_line(metrics::generate_latest(), "counter_test_default_registry_total 7.0"));
   EXPECT_TRUE(metrics::default_registry().unregister("counter_test_default_registry"));
 }
 
@@ -112,8 +117,8 @@ TEST(Counter, ExemplarsAreValidatedAndShownInOpenMetricsOnly) {
 
 TEST(Counter, RemoveAndClearHideChildrenWhoseHandlesStayValid) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"l"},
-                            .registry = &registry}};
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"l"}, .registry = &registry}};
   auto a = counter.labels({"a"});
   auto b = counter.labels({"b"});
   a.inc();

@@ -13,11 +13,13 @@ using metrics::testing::has_line;
 
 TEST(Exposition, OpenMetricsFamiliesCreatedInlineAndEofLast) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "requests", .documentation = "Requests",
-                            .labelnames = {"code"}, .registry = &registry}};
+  metrics::Counter counter{{.name = "requests",
+                            .documentation = "Requests",
+                            .labelnames = {"code"},
+                            .registry = &registry}};
   counter.labels({"200"}).inc();
-  metrics::Gauge gauge{{.name = "temperature", .documentation = "T", .unit = "celsius",
-                        .registry = &registry}};
+  metrics::Gauge gauge{
+      {.name = "temperature", .documentation = "T", .unit = "celsius", .registry = &registry}};
   const std::string om = metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0);
   EXPECT_TRUE(has_line(om, "# HELP requests Requests"));
   EXPECT_TRUE(has_line(om, "# TYPE requests counter"));
@@ -33,8 +35,10 @@ TEST(Exposition, OpenMetricsFamiliesCreatedInlineAndEofLast) {
 
 TEST(Exposition, EscapesHelpAndLabelValues) {
   metrics::Registry registry;
-  metrics::Gauge gauge{{.name = "g", .documentation = "back\\slash\nnew \"quoted\"",
-                        .labelnames = {"v"}, .registry = &registry}};
+  metrics::Gauge gauge{{.name = "g",
+                        .documentation = "back\\slash\nnew \"quoted\"",
+                        .labelnames = {"v"},
+                        .registry = &registry}};
   gauge.labels({"a\\b\"c\nd"}).set(1);
   const std::string text = metrics::generate_latest(registry);
   EXPECT_TRUE(has_line(text, "# HELP g back\\\\slash\\nnew \"quoted\"")) << text;

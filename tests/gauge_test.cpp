@@ -27,8 +27,8 @@ TEST(Gauge, IncDecSet) {
 
 TEST(Gauge, SpecialValuesUseGoSpelling) {
   metrics::Registry registry;
-  metrics::Gauge gauge{{.name = "g", .documentation = "d", .labelnames = {"v"},
-                        .registry = &registry}};
+  metrics::Gauge gauge{
+      {.name = "g", .documentation = "d", .labelnames = {"v"}, .registry = &registry}};
   gauge.labels({"nan"}).set(std::nan(""));
   gauge.labels({"inf"}).set(INFINITY);
   gauge.labels({"-inf"}).set(-INFINITY);
@@ -46,8 +46,8 @@ TEST(Gauge, SetToCurrentTime) {
   metrics::Registry registry;
   metrics::Gauge gauge{{.name = "g", .documentation = "d", .registry = &registry}};
   gauge.set_to_current_time();
-  const double now = std::chrono::duration<double>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_NEAR(gauge.value(), now, 5);
 }
 
@@ -86,8 +86,8 @@ TEST(Gauge, SetFunctionIsCalledAtScrape) {
 
 TEST(Gauge, LabelledChildrenAndErrors) {
   metrics::Registry registry;
-  metrics::Gauge gauge{{.name = "g", .documentation = "d", .labelnames = {"a", "b"},
-                        .registry = &registry}};
+  metrics::Gauge gauge{
+      {.name = "g", .documentation = "d", .labelnames = {"a", "b"}, .registry = &registry}};
   gauge.labels({"1", "2"}).set(3);
   EXPECT_EQ(gauge.labels({{"b", "2"}, {"a", "1"}}).value(), 3);
   EXPECT_THROW(gauge.set(1), metrics::Error);

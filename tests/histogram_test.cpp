@@ -15,8 +15,10 @@ using metrics::testing::sample_value;
 
 TEST(Histogram, CumulativeBucketsCountSumAndCreated) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "latency", .documentation = "Latency",
-                                .labelnames = {"route"}, .buckets = {0.1, 0.5, 1},
+  metrics::Histogram histogram{{.name = "latency",
+                                .documentation = "Latency",
+                                .labelnames = {"route"},
+                                .buckets = {0.1, 0.5, 1},
                                 .registry = &registry}};
   auto child = histogram.labels({"/"});
   for (double value : {0.05, 0.1, 0.3, 0.7, 2.0}) child.observe(value);
@@ -37,21 +39,30 @@ TEST(Histogram, CumulativeBucketsCountSumAndCreated) {
 
 TEST(Histogram, LeIsPlacedAmongLabelsInSortedOrder) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "h", .documentation = "d",
+  metrics::Histogram histogram{{.name = "h",
+                                .documentation = "d",
                                 .labelnames = {"torch_version", "device_id"},
                                 .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
                                 .registry = &registry}};
   histogram.labels({"2.1.0", "cuda:0"}).observe(0.012);
   const std::string text = metrics::generate_latest(registry);
   EXPECT_TRUE(has_line(
-      text, "h_bucket{device_id=\"cuda:0\",le=\"0.0022500000000000003\",torch_version=\"2.1.0\"} 0.0"))
+      text,
+      "h_bucket{device_id=\"cuda:0\",le=\"0.0022500000000000003\",torch_version=\"2.1.0\"} 0.0"))
       << text;
-  EXPECT_TRUE(has_line(text, "h_bucket{device_id=\"cuda:0\",le=\"10.0\",torch_version=\"2.1.0\"} 1.0"));
-  metrics::Histogram first{{.name = "a", .documentation = "d", .labelnames = {"z"},
-                            .buckets = {1}, .registry = &registry}};
+  EXPECT_TRUE(
+      has_line(text, "h_bucket{device_id=\"cuda:0\",le=\"10.0\",torch_version=\"2.1.0\"} 1.0"));
+  metrics::Histogram first{{.name = "a",
+                            .documentation = "d",
+                            .labelnames = {"z"},
+                            .buckets = {1},
+                            .registry = &registry}};
   first.labels({"x"}).observe(1);
-  metrics::Histogram last{{.name = "b", .documentation = "d", .labelnames = {"a"},
-                           .buckets = {1}, .registry = &registry}};
+  metrics::Histogram last{{.name = "b",
+                           .documentation = "d",
+                           .labelnames = {"a"},
+                           .buckets = {1},
+                           .registry = &registry}};
   last.labels({"x"}).observe(1);
   const std::string more = metrics::generate_latest(registry);
   EXPECT_TRUE(has_line(more, "a_bucket{le=\"1.0\",z=\"x\"} 1.0"));
@@ -69,8 +80,8 @@ TEST(Histogram, DefaultBucketsAndUnlabelledRecording) {
 
 TEST(Histogram, NanGoesToInfBucketAndKeepsCountWhole) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .buckets = {1},
-                                .registry = &registry}};
+  metrics::Histogram histogram{
+      {.name = "h", .documentation = "d", .buckets = {1}, .registry = &registry}};
   histogram.observe(std::nan(""));
   histogram.observe(0.5);
   const std::string text = metrics::generate_latest(registry);
@@ -82,12 +93,13 @@ TEST(Histogram, NanGoesToInfBucketAndKeepsCountWhole) {
 
 TEST(Histogram, ManyBucketsUseBinarySearchCorrectly) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "h", .documentation = "d",
+  metrics::Histogram histogram{{.name = "h",
+                                .documentation = "d",
                                 .buckets = metrics::linear_buckets(1, 1, 60),
                                 .registry = &registry}};
   for (int value = 0; value <= 61; ++value) histogram.observe(value);
   const std::string text = metrics::generate_latest(registry);
-  EXPECT_TRUE(has_line(text, "h_bucket{le=\"1.0\"} 2.0"));   // 0 and 1
+  EXPECT_TRUE(has_line(text, "h_bucket{le=\"1.0\"} 2.0"));  // 0 and 1
   EXPECT_TRUE(has_line(text, "h_bucket{le=\"30.0\"} 31.0"));
   EXPECT_TRUE(has_line(text, "h_bucket{le=\"60.0\"} 61.0"));
   EXPECT_TRUE(has_line(text, "h_bucket{le=\"+Inf\"} 62.0"));
@@ -95,8 +107,8 @@ TEST(Histogram, ManyBucketsUseBinarySearchCorrectly) {
 
 TEST(Histogram, TimerObservesTheScope) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .buckets = {0.001, 10},
-                                .registry = &registry}};
+  metrics::Histogram histogram{
+      {.name = "h", .documentation = "d", .buckets = {0.001, 10}, .registry = &registry}};
   {
     auto timer = histogram.time();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -112,8 +124,8 @@ TEST(Histogram, TimerObservesTheScope) {
 
 TEST(Histogram, ExemplarsPerBucketInOpenMetrics) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .buckets = {1, 2},
-                                .registry = &registry}};
+  metrics::Histogram histogram{
+      {.name = "h", .documentation = "d", .buckets = {1, 2}, .registry = &registry}};
   histogram.observe(0.5, {{"trace_id", "first"}});
   histogram.observe(0.7, {{"trace_id", "second"}, {"span", "s"}});
   histogram.observe(1.5);
@@ -136,9 +148,9 @@ TEST(Histogram, BadBucketsAndReservedLabelsThrow) {
   EXPECT_THROW(
       metrics::Histogram(Options{.name = "h", .buckets = {std::nan("")}, .registry = &registry}),
       metrics::Error);
-  EXPECT_THROW(metrics::Histogram(Options{.name = "h", .buckets = {INFINITY},
-                                          .registry = &registry}),
-               metrics::Error);
+  EXPECT_THROW(
+      metrics::Histogram(Options{.name = "h", .buckets = {INFINITY}, .registry = &registry}),
+      metrics::Error);
   try {
     metrics::Histogram(Options{.name = "h", .labelnames = {"le"}, .registry = &registry});
     FAIL();
@@ -152,8 +164,8 @@ TEST(Histogram, BadBucketsAndReservedLabelsThrow) {
 
 TEST(Histogram, NegativeBoundsLeaveOutSumAsPythonDoes) {
   metrics::Registry registry;
-  metrics::Histogram histogram{{.name = "h", .documentation = "d", .buckets = {-1, 1},
-                                .registry = &registry}};
+  metrics::Histogram histogram{
+      {.name = "h", .documentation = "d", .buckets = {-1, 1}, .registry = &registry}};
   histogram.observe(-2);
   const std::string text = metrics::generate_latest(registry);
   EXPECT_TRUE(has_line(text, "h_bucket{le=\"-1.0\"} 1.0"));

@@ -44,8 +44,8 @@ TEST(Labels, ByPositionAndByNameReachTheSameChild) {
   counter.labels({version, device}).inc();
   EXPECT_EQ(counter.labels({"2.1.0", "cuda:0"}).value(), 4);
   const std::string text = metrics::generate_latest(registry);
-  EXPECT_TRUE(metrics::testing::has_line(
-      text, "c_total{device_id=\"cuda:0\",torch_version=\"2.1.0\"} 4.0"))
+  EXPECT_TRUE(
+      metrics::testing::has_line(text, "c_total{device_id=\"cuda:0\",torch_version=\"2.1.0\"} 4.0"))
       << text;
   // Two values are two labels, never one string built from an iterator pair.
   EXPECT_FALSE(contains(text, "2.1.0cuda"));

@@ -10,8 +10,8 @@ using metrics::testing::has_line;
 
 TEST(Summary, CountAndSum) {
   metrics::Registry registry;
-  metrics::Summary payload{{.name = "payload", .documentation = "Payload size", .unit = "bytes",
-                            .registry = &registry}};
+  metrics::Summary payload{
+      {.name = "payload", .documentation = "Payload size", .unit = "bytes", .registry = &registry}};
   payload.observe(512);
   payload.observe(0.5);
   const std::string text = metrics::generate_latest(registry);
@@ -25,8 +25,8 @@ TEST(Summary, CountAndSum) {
 
 TEST(Summary, LabelsTimeAndReservedQuantile) {
   metrics::Registry registry;
-  metrics::Summary summary{{.name = "s", .documentation = "d", .labelnames = {"op"},
-                            .registry = &registry}};
+  metrics::Summary summary{
+      {.name = "s", .documentation = "d", .labelnames = {"op"}, .registry = &registry}};
   summary.labels({"read"}).observe(1);
   { auto timer = summary.labels({{"op", "write"}}).time(); }
   const std::string text = metrics::generate_latest(registry);

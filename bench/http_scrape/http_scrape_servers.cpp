@@ -18,11 +18,13 @@ namespace metrics = bentoml::metrics;
 int main(int argc, char** argv) {
   const int series = argc > 1 ? std::stoi(argv[1]) : 10000;
   metrics::Registry our_registry;
-  metrics::Counter counter{{.name = "requests", .documentation = "Requests",
-                            .labelnames = {"path", "code"}, .registry = &our_registry}};
+  metrics::Counter counter{{.name = "requests",
+                            .documentation = "Requests",
+                            .labelnames = {"path", "code"},
+                            .registry = &our_registry}};
   auto their_registry = std::make_shared<prometheus::Registry>();
-  auto& family = prometheus::BuildCounter().Name("requests_total").Help("Requests")
-                     .Register(*their_registry);
+  auto& family =
+      prometheus::BuildCounter().Name("requests_total").Help("Requests").Register(*their_registry);
   for (int i = 0; i < series; ++i) {
     const std::string path = "/api/v1/series_" + std::to_string(i);
     counter.labels({path, "200"}).inc(i);

@@ -33,17 +33,17 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
-  metrics::Histogram inference_duration{{
-      .name = "inference_duration",
-      .documentation = "Duration of inference",
-      .labelnames = {"torch_version", "device_id"},
-      .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0)}};
+  metrics::Histogram inference_duration{
+      {.name = "inference_duration",
+       .documentation = "Duration of inference",
+       .labelnames = {"torch_version", "device_id"},
+       .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0)}};
   metrics::Counter requests{{.name = "requests",
                              .documentation = "Inference requests by result",
                              .labelnames = {"code"}}};
   metrics::Gauge in_progress{{.name = "in_progress", .documentation = "Requests in flight"}};
-  metrics::Summary payload{{.name = "payload", .documentation = "Request payload size",
-                            .unit = "bytes"}};
+  metrics::Summary payload{
+      {.name = "payload", .documentation = "Request payload size", .unit = "bytes"}};
 
   auto server = metrics::start_http_server(port);
   std::printf("serving http://127.0.0.1:%d/metrics (Ctrl-C to stop)\n", server.port());
@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   while (running) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (seconds > 0 && std::chrono::steady_clock::now() - start > std::chrono::duration<double>(seconds)) {
+    if (seconds > 0 &&
+        std::chrono::steady_clock::now() - start > std::chrono::duration<double>(seconds)) {
       running = false;
     }
   }

@@ -44,8 +44,8 @@ Format negotiate_format(std::string_view accept_header) noexcept {
   while (!accept_header.empty()) {
     const std::size_t comma = accept_header.find(',');
     std::string_view entry = accept_header.substr(0, comma);
-    accept_header = comma == std::string_view::npos ? std::string_view()
-                                                    : accept_header.substr(comma + 1);
+    accept_header =
+        comma == std::string_view::npos ? std::string_view() : accept_header.substr(comma + 1);
     const std::size_t semicolon = entry.find(';');
     const std::string_view media = trim(entry.substr(0, semicolon));
     double q = 1;
@@ -76,11 +76,11 @@ Format negotiate_format(std::string_view accept_header) noexcept {
                                                       : Format::text_0_0_4;
 }
 
-void write_latest(std::string& out, const std::vector<const Registry*>& registries,
-                  Format format) {
+void write_latest(std::string& out, const std::vector<const Registry*>& registries, Format format) {
   detail::ExpositionWriter writer(out, format);
   for (const Registry* registry : registries) {
-    registry->for_each_family([&writer](const detail::FamilyBase& family) { family.write(writer); });
+    registry->for_each_family(
+        [&writer](const detail::FamilyBase& family) { family.write(writer); });
   }
   writer.finish();
 }

@@ -16,8 +16,8 @@ namespace {
 char* write_python_repr(char* out, double value) {
   char buffer[40];
   // Scientific shortest round-trip: "-d.ddde+XX". Split it into sign, digits and exponent.
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value,
-                                     std::chars_format::scientific);
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   const char* cursor = buffer;
   if (*cursor == '-') {
     *out++ = '-';

@@ -22,12 +22,12 @@ namespace {
 /// CivetWeb's library initialization, once per process (with TLS when the system has it).
 void init_civetweb() {
   static std::once_flag once;
-  std::call_once(once, [] { mg_init_library(mg_check_feature(MG_FEATURES_TLS) ? MG_FEATURES_TLS : 0); });
+  std::call_once(once,
+                 [] { mg_init_library(mg_check_feature(MG_FEATURES_TLS) ? MG_FEATURES_TLS : 0); });
 }
 
 int handle_request(mg_connection* connection, void* data) {
-  return detail::serve_metrics_request(connection,
-                                       static_cast<Exposer::Impl*>(data)->config);
+  return detail::serve_metrics_request(connection, static_cast<Exposer::Impl*>(data)->config);
 }
 
 std::string describe(const Exposer::Options& options) {
@@ -70,9 +70,9 @@ Exposer::Exposer(Options options) : impl_(std::make_unique<Impl>()) {
   impl_->config.registries = options.registries;
   if (impl_->config.registries.empty()) impl_->config.registries.push_back(&default_registry());
   impl_->config.path = options.path;
-  if (options.basic_auth) {
+  if (options.basic_auth.enabled()) {
     impl_->config.expected_authorization =
-        detail::basic_authorization(options.basic_auth->username, options.basic_auth->password);
+        detail::basic_authorization(options.basic_auth.username, options.basic_auth.password);
   }
   impl_->config.gzip_level = options.gzip_level;
 
@@ -83,14 +83,22 @@ Exposer::Exposer(Options options) : impl_(std::make_unique<Impl>()) {
   const std::string threads = std::to_string(options.threads);
   // No document_root: CivetWeb then never serves files or directory listings.
   std::vector<const char*> settings = {
-      "listening_ports", ports.c_str(),
-      "num_threads", threads.c_str(),
-      "enable_keep_alive", "yes",
-      "keep_alive_timeout_ms", "30000",
-      "request_timeout_ms", "10000",
-      "max_request_size", "16384",  // bounds the request line and headers
-      "enable_directory_listing", "no",
-      "tcp_nodelay", "1",  // headers and body are two writes: no Nagle/delayed-ACK stall
+      "listening_ports",
+      ports.c_str(),
+      "num_threads",
+      threads.c_str(),
+      "enable_keep_alive",
+      "yes",
+      "keep_alive_timeout_ms",
+      "30000",
+      "request_timeout_ms",
+      "10000",
+      "max_request_size",
+      "16384",  // bounds the request line and headers
+      "enable_directory_listing",
+      "no",
+      "tcp_nodelay",
+      "1",  // headers and body are two writes: no Nagle/delayed-ACK stall
   };
   if (!options.tls_certificate.empty()) {
     settings.push_back("ssl_certificate");
@@ -106,8 +114,8 @@ Exposer::Exposer(Options options) : impl_(std::make_unique<Impl>()) {
   mg_error_data error{&error_code, error_text, sizeof error_text};
   impl_->context = mg_start2(&init, &error);
   if (impl_->context == nullptr) {
-    throw Error("metrics HTTP server: cannot listen on '" + describe(options) + "': " +
-                (error_text[0] != '\0' ? error_text : "unknown error"));
+    throw Error("metrics HTTP server: cannot listen on '" + describe(options) +
+                "': " + (error_text[0] != '\0' ? error_text : "unknown error"));
   }
   // Every URI comes here; the handler answers 404 for anything but the path.
   mg_set_request_handler(impl_->context, "/", &handle_request, impl_.get());

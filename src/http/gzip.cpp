@@ -46,8 +46,8 @@ bool accepts_gzip(std::string_view accept_encoding) noexcept {
   while (!accept_encoding.empty()) {
     const std::size_t comma = accept_encoding.find(',');
     const std::string_view entry = accept_encoding.substr(0, comma);
-    accept_encoding = comma == std::string_view::npos ? std::string_view()
-                                                      : accept_encoding.substr(comma + 1);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     const std::size_t semicolon = entry.find(';');
     const std::string_view coding = trim(entry.substr(0, semicolon));
     double q = 1;

@@ -112,12 +112,12 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
 namespace bentoml::metrics::detail {
 
 int serve_metrics(mg_connection* connection, const std::vector<const Registry*>& registries,
-                  const std::optional<BasicAuth>& basic_auth, int gzip_level) {
+                  const BasicAuth& basic_auth, int gzip_level) {
   EndpointConfig config;  // path matching is the CivetServer's (addHandler)
   config.registries = registries;
   if (config.registries.empty()) config.registries.push_back(&default_registry());
-  if (basic_auth) {
-    config.expected_authorization = basic_authorization(basic_auth->username, basic_auth->password);
+  if (basic_auth.enabled()) {
+    config.expected_authorization = basic_authorization(basic_auth.username, basic_auth.password);
   }
   config.gzip_level = gzip_level;
   return serve_metrics_request(connection, config);

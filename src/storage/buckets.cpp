@@ -20,7 +20,9 @@ std::string number(double value) {
 template <class Next>
 std::vector<double> generate(double start, double end, Next next) {
   std::vector<double> bounds;
-  for (double bound = start; bound < end && bounds.size() < static_cast<std::size_t>(kMaxGeneratedBuckets); bound = next(bound)) {
+  for (double bound = start;
+       bound < end && bounds.size() < static_cast<std::size_t>(kMaxGeneratedBuckets);
+       bound = next(bound)) {
     bounds.push_back(bound);
   }
   bounds.push_back(end);
@@ -49,8 +51,9 @@ std::vector<double> linear_buckets(double start, double step, double end) {
 }
 
 std::vector<double> default_buckets() {
-  return {.005, .01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 7.5, 10.0,
-          std::numeric_limits<double>::infinity()};
+  return {.005, .01, .025, .05,  .075,
+          .1,   .25, .5,   .75,  1.0,
+          2.5,  5.0, 7.5,  10.0, std::numeric_limits<double>::infinity()};
 }
 
 }  // namespace bentoml::metrics

@@ -16,8 +16,7 @@ namespace bentoml::metrics::detail {
 // ---- counters -------------------------------------------------------------------------------
 
 CounterStripes* CounterStripes::create() {
-  const std::size_t size =
-      sizeof(CounterStripes) + (thread_slot_count() - 1) * sizeof(PaddedWord);
+  const std::size_t size = sizeof(CounterStripes) + (thread_slot_count() - 1) * sizeof(PaddedWord);
   void* memory = allocate_aligned(size);
   auto* stripes = new (memory) CounterStripes();
   for (int i = 1; i < thread_slot_count(); ++i) new (&stripes->cells[i]) PaddedWord();
@@ -134,8 +133,8 @@ void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra == nullptr) {
     try {
-      const std::size_t size = sizeof(ExtraShards) + (thread_slot_count() - 1) *
-                                                         sizeof(std::atomic<std::uint64_t>*);
+      const std::size_t size =
+          sizeof(ExtraShards) + (thread_slot_count() - 1) * sizeof(std::atomic<std::uint64_t>*);
       auto* fresh = new (allocate_aligned(size)) ExtraShards();
       for (int i = 1; i < thread_slot_count(); ++i) {
         new (&fresh->by_slot[i]) std::atomic<std::atomic<std::uint64_t>*>(nullptr);
@@ -191,8 +190,7 @@ ExemplarSlot* HistogramCell::install_exemplars() noexcept {
 // ---- exemplars and time ---------------------------------------------------------------------
 
 double unix_time_now() noexcept {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace bentoml::metrics::detail

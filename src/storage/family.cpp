@@ -8,18 +8,18 @@
 #include <string>
 
 #include "bentoml/metrics/detail/counter_family.hpp"
-#include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
+#include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
 
 namespace bentoml::metrics::detail {
 
 void* allocate_aligned(std::size_t size) {
-  return ::operator new(size, std::align_val_t{kCacheLine});
+  return ::operator new (size, std::align_val_t{kCacheLine});
 }
 
 void free_aligned(void* pointer) noexcept {
-  if (pointer != nullptr) ::operator delete(pointer, std::align_val_t{kCacheLine});
+  if (pointer != nullptr) ::operator delete (pointer, std::align_val_t{kCacheLine});
 }
 
 // ---- label blocks ---------------------------------------------------------------------------
@@ -68,8 +68,9 @@ ChildAllocation<Cell> allocate_child(std::size_t cell_bytes, const FamilyIdentit
   const std::size_t cell_offset = cell_bytes == 0 ? sizeof(Child<Cell>) : header;
   const std::size_t labels_offset = cell_offset + cell_bytes;
   const std::size_t labels_size = label_block_size(values, identity.labelnames.size());
-  char* memory = static_cast<char*>(cell_bytes == 0 ? ::operator new(labels_offset + labels_size)
-                                                    : allocate_aligned(labels_offset + labels_size));
+  char* memory =
+      static_cast<char*>(cell_bytes == 0 ? ::operator new(labels_offset + labels_size)
+                                         : allocate_aligned(labels_offset + labels_size));
   write_label_block(memory + labels_offset, values, identity.labelnames.size());
   return {memory, memory + cell_offset, memory + labels_offset};
 }
@@ -202,15 +203,17 @@ ChildHeader* GaugeFamily::make_child(const std::string_view* values) {
   return child;
 }
 
-void GaugeFamily::destroy_child(ChildHeader* child) noexcept { destroy_child_of<GaugeCell>(child, false); }
+void GaugeFamily::destroy_child(ChildHeader* child) noexcept {
+  destroy_child_of<GaugeCell>(child, false);
+}
 
 HistogramFamily::HistogramFamily(FamilyIdentity identity, std::vector<double> finite_bounds)
     : FamilyBase(std::move(identity)), bounds_(std::move(finite_bounds)) {}
 
 ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
   const std::size_t words = HistogramShard::words(bounds_.size() + 1);
-  auto allocation = allocate_child<HistogramCell>(words * sizeof(std::atomic<std::uint64_t>),
-                                                  identity(), values);
+  auto allocation =
+      allocate_child<HistogramCell>(words * sizeof(std::atomic<std::uint64_t>), identity(), values);
   auto* shard = reinterpret_cast<std::atomic<std::uint64_t>*>(allocation.cell_storage);
   for (std::size_t i = 0; i < words; ++i) new (&shard[i]) std::atomic<std::uint64_t>(0);
   auto* child = new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), shard);

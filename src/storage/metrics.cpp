@@ -1,7 +1,7 @@
 // Metric constructors: validate the options, build the family, register it.
 #include <cmath>
-#include <string>
 #include <limits>
+#include <string>
 
 #include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/error.hpp"
@@ -41,11 +41,12 @@ std::vector<double> finite_bounds(const std::string& metric, std::vector<double>
 }  // namespace
 
 Counter::Counter(const Options& options)
-    : family_(detail::register_family(
-          std::make_shared<detail::CounterFamily>(identity_of(detail::MetricType::counter, options)),
-          options.registry)) {
+    : family_(detail::register_family(std::make_shared<detail::CounterFamily>(
+                                          identity_of(detail::MetricType::counter, options)),
+                                      options.registry)) {
   if (family_->label_count() == 0) {
-    unlabelled_ = &detail::CounterFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
+    unlabelled_ =
+        &detail::CounterFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
   }
 }
 
@@ -54,7 +55,8 @@ Gauge::Gauge(const Options& options)
           std::make_shared<detail::GaugeFamily>(identity_of(detail::MetricType::gauge, options)),
           options.registry)) {
   if (family_->label_count() == 0) {
-    unlabelled_ = &detail::GaugeFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
+    unlabelled_ =
+        &detail::GaugeFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
   }
 }
 

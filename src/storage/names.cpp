@@ -38,10 +38,14 @@ std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"
 
 const char* type_name(MetricType type) {
   switch (type) {
-    case MetricType::counter: return "counter";
-    case MetricType::gauge: return "gauge";
-    case MetricType::histogram: return "histogram";
-    case MetricType::summary: return "summary";
+    case MetricType::counter:
+      return "counter";
+    case MetricType::gauge:
+      return "gauge";
+    case MetricType::histogram:
+      return "histogram";
+    case MetricType::summary:
+      return "summary";
   }
   return "metric";
 }
@@ -95,15 +99,16 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
   }
   FamilyIdentity identity{full_name, documentation, unit, labelnames, type, {}, 0};
   for (std::uint32_t i = 0; i < labelnames.size(); ++i) identity.sorted_labels.push_back(i);
-  std::sort(identity.sorted_labels.begin(), identity.sorted_labels.end(),
-            [&labelnames](std::uint32_t a, std::uint32_t b) { return labelnames[a] < labelnames[b]; });
+  std::sort(
+      identity.sorted_labels.begin(), identity.sorted_labels.end(),
+      [&labelnames](std::uint32_t a, std::uint32_t b) { return labelnames[a] < labelnames[b]; });
   for (const std::string& label : labelnames) identity.labels_before_le += label < "le" ? 1 : 0;
   return identity;
 }
 
 void throw_bad_increment(const FamilyBase& family, double amount) {
-  throw Error("counter " + quoted(family.name()) + ": increment must be a non-negative number, got " +
-              std::to_string(amount));
+  throw Error("counter " + quoted(family.name()) +
+              ": increment must be a non-negative number, got " + std::to_string(amount));
 }
 
 void throw_labelled(const FamilyBase& family) {

@@ -14,8 +14,10 @@ int main(int argc, char** argv) {
   const bool openmetrics = argc > 1 && std::strcmp(argv[1], "openmetrics") == 0;
   metrics::Registry registry;
 
-  metrics::Counter requests{{.name = "requests_total", .documentation = "Requests served",
-                             .labelnames = {"code", "method"}, .registry = &registry}};
+  metrics::Counter requests{{.name = "requests_total",
+                             .documentation = "Requests served",
+                             .labelnames = {"code", "method"},
+                             .registry = &registry}};
   requests.labels({"200", "GET"}).inc();
   requests.labels({"200", "GET"}).inc(2.5);
   requests.labels({{"method", "POST"}, {"code", "500"}}).inc(0.1);
@@ -25,9 +27,13 @@ int main(int argc, char** argv) {
   metrics::Counter jobs{{.name = "jobs", .documentation = "Jobs done", .registry = &registry}};
   jobs.inc(7);
 
-  metrics::Gauge temperature{{.name = "temperature", .documentation = "Temperature",
-                              .labelnames = {"sensor"}, .namespace_ = "plant",
-                              .subsystem = "boiler", .unit = "celsius", .registry = &registry}};
+  metrics::Gauge temperature{{.name = "temperature",
+                              .documentation = "Temperature",
+                              .labelnames = {"sensor"},
+                              .namespace_ = "plant",
+                              .subsystem = "boiler",
+                              .unit = "celsius",
+                              .registry = &registry}};
   temperature.labels({"nan"}).set(std::nan(""));
   temperature.labels({"inf"}).set(INFINITY);
   temperature.labels({"minus_inf"}).set(-INFINITY);
@@ -44,39 +50,50 @@ int main(int argc, char** argv) {
                        .registry = &registry}};
   help.set(3);
 
-  metrics::Gauge unused{{.name = "unused", .documentation = "No children yet",
-                         .labelnames = {"a"}, .registry = &registry}};
+  metrics::Gauge unused{{.name = "unused",
+                         .documentation = "No children yet",
+                         .labelnames = {"a"},
+                         .registry = &registry}};
 
-  metrics::Histogram inference_duration{{
-      .name = "inference_duration", .documentation = "Duration of inference",
-      .labelnames = {"torch_version", "device_id"},
-      .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0), .registry = &registry}};
+  metrics::Histogram inference_duration{{.name = "inference_duration",
+                                         .documentation = "Duration of inference",
+                                         .labelnames = {"torch_version", "device_id"},
+                                         .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
+                                         .registry = &registry}};
   for (double value : {0.0005, 0.001, 0.0012, 0.012, 0.3, 2.0, 9.99, 10.0, 11.0}) {
     inference_duration.labels({"2.1.0", "cuda:0"}).observe(value);
   }
   inference_duration.labels({"2.1.0", "cuda:1"}).observe(0.05);
 
-  metrics::Histogram defaults{{.name = "request_latency", .documentation = "Latency",
-                               .unit = "seconds", .registry = &registry}};
+  metrics::Histogram defaults{{.name = "request_latency",
+                               .documentation = "Latency",
+                               .unit = "seconds",
+                               .registry = &registry}};
   defaults.observe(0.3);
   defaults.observe(0.007);
 
-  metrics::Histogram linear{{.name = "linear", .documentation = "Linear buckets",
+  metrics::Histogram linear{{.name = "linear",
+                             .documentation = "Linear buckets",
                              .buckets = metrics::linear_buckets(0, 0.1, 0.5),
                              .registry = &registry}};
   linear.observe(0.25);
 
-  metrics::Summary payload{{.name = "payload", .documentation = "Payload size",
-                            .labelnames = {"route"}, .unit = "bytes", .registry = &registry}};
+  metrics::Summary payload{{.name = "payload",
+                            .documentation = "Payload size",
+                            .labelnames = {"route"},
+                            .unit = "bytes",
+                            .registry = &registry}};
   payload.labels({"/predict"}).observe(512);
   payload.labels({"/predict"}).observe(1024.5);
 
-  metrics::Histogram traced{{.name = "traced", .documentation = "With exemplars",
-                             .buckets = {0.1, 1}, .registry = &registry}};
+  metrics::Histogram traced{{.name = "traced",
+                             .documentation = "With exemplars",
+                             .buckets = {0.1, 1},
+                             .registry = &registry}};
   traced.observe(0.05, {{"trace_id", "abc123"}});
   traced.observe(0.5, {{"trace_id", "def456"}, {"span_id", "s1"}});
-  metrics::Counter traced_counter{{.name = "traced_events", .documentation = "Counted with exemplar",
-                                   .registry = &registry}};
+  metrics::Counter traced_counter{
+      {.name = "traced_events", .documentation = "Counted with exemplar", .registry = &registry}};
   traced_counter.inc(2, {{"trace_id", "ghi789"}});
 
   const std::string text = metrics::generate_latest(

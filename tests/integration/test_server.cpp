@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
     if (arg == "--auth") {
       const std::string credentials = next;
       const std::size_t colon = credentials.find(':');
-      options.basic_auth = metrics::BasicAuth{credentials.substr(0, colon),
-                                              credentials.substr(colon + 1)};
+      options.basic_auth =
+          metrics::BasicAuth{credentials.substr(0, colon), credentials.substr(colon + 1)};
       ++i;
     } else if (arg == "--tls") {
       options.tls_certificate = next;
@@ -59,14 +59,15 @@ int main(int argc, char** argv) {
     }
   }
 
-  metrics::Histogram inference_duration{{
-      .name = "inference_duration", .documentation = "Duration of inference",
-      .labelnames = {"torch_version", "device_id"},
-      .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0)}};
-  metrics::Counter requests{{.name = "requests", .documentation = "Requests",
-                             .labelnames = {"code"}}};
-  metrics::Gauge temperature{{.name = "temperature", .documentation = "Temperature",
-                              .unit = "celsius"}};
+  metrics::Histogram inference_duration{
+      {.name = "inference_duration",
+       .documentation = "Duration of inference",
+       .labelnames = {"torch_version", "device_id"},
+       .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0)}};
+  metrics::Counter requests{
+      {.name = "requests", .documentation = "Requests", .labelnames = {"code"}}};
+  metrics::Gauge temperature{
+      {.name = "temperature", .documentation = "Temperature", .unit = "celsius"}};
   temperature.set(21.5);
   // Something in every bucket shape, and an exemplar, from the start.
   inference_duration.labels({"2.1.0", "cuda:0"}).observe(0.012, {{"trace_id", "abc123"}});

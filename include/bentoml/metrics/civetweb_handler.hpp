@@ -8,7 +8,6 @@
 
 #include <CivetServer.h>
 
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -21,14 +20,15 @@ namespace detail {
 /// Answers a metrics request on `connection` from `registries` (empty: the default registry),
 /// with optional basic auth and a zlib level for gzip. Returns the HTTP status sent.
 int serve_metrics(mg_connection* connection, const std::vector<const Registry*>& registries,
-                  const std::optional<BasicAuth>& basic_auth, int gzip_level);
+                  const BasicAuth& basic_auth, int gzip_level);
 }  // namespace detail
 
 class MetricsHandler : public CivetHandler {
  public:
   explicit MetricsHandler(std::vector<const Registry*> registries = {},
-                          std::optional<BasicAuth> basic_auth = std::nullopt, int gzip_level = 1)
-      : registries_(std::move(registries)), basic_auth_(std::move(basic_auth)),
+                          BasicAuth basic_auth = {}, int gzip_level = 1)
+      : registries_(std::move(registries)),
+        basic_auth_(std::move(basic_auth)),
         gzip_level_(gzip_level) {}
 
   bool handleGet(CivetServer*, mg_connection* connection) override { return serve(connection); }
@@ -36,9 +36,7 @@ class MetricsHandler : public CivetHandler {
   bool handlePost(CivetServer*, mg_connection* connection) override { return serve(connection); }
   bool handlePut(CivetServer*, mg_connection* connection) override { return serve(connection); }
   bool handleDelete(CivetServer*, mg_connection* connection) override { return serve(connection); }
-  bool handleOptions(CivetServer*, mg_connection* connection) override {
-    return serve(connection);
-  }
+  bool handleOptions(CivetServer*, mg_connection* connection) override { return serve(connection); }
   bool handlePatch(CivetServer*, mg_connection* connection) override { return serve(connection); }
 
  private:
@@ -48,7 +46,7 @@ class MetricsHandler : public CivetHandler {
   }
 
   std::vector<const Registry*> registries_;
-  std::optional<BasicAuth> basic_auth_;
+  BasicAuth basic_auth_;
   int gzip_level_;
 };
 

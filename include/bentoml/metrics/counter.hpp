@@ -28,9 +28,9 @@ class Counter {
     std::string name;           ///< a trailing `_total` is dropped, as Python does
     std::string documentation;  ///< HELP text
     std::vector<std::string> labelnames;
-    std::string namespace_;  ///< prefix joined with `_`
-    std::string subsystem;   ///< joined with `_` after the namespace
-    std::string unit;        ///< suffix joined with `_`; `# UNIT` in OpenMetrics
+    std::string namespace_;        ///< prefix joined with `_`
+    std::string subsystem;         ///< joined with `_` after the namespace
+    std::string unit;              ///< suffix joined with `_`; `# UNIT` in OpenMetrics
     Registry* registry = nullptr;  ///< null: default_registry()
   };
 

@@ -46,7 +46,9 @@ class Gauge {
     /// Sets the gauge to the seconds the returned object's scope took.
     [[nodiscard]] Timer time() noexcept { return {&set_to, cell_}; }
     /// Scrapes report `function()` instead of the stored value from now on.
-    void set_function(std::function<double()> function) { cell_->set_function(std::move(function)); }
+    void set_function(std::function<double()> function) {
+      cell_->set_function(std::move(function));
+    }
     [[nodiscard]] double value() const { return cell_->current(); }
 
    private:

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,10 +18,12 @@
 
 namespace bentoml::metrics {
 
-/// HTTP basic authentication credentials: requests without them get 401.
+/// HTTP basic authentication credentials: requests without them get 401. An empty username
+/// means no authentication.
 struct BasicAuth {
   std::string username;
   std::string password;
+  [[nodiscard]] bool enabled() const noexcept { return !username.empty(); }
 };
 
 class Exposer {
@@ -36,8 +37,8 @@ class Exposer {
     std::vector<const Registry*> registries;
     /// Worker threads (concurrent scrapes).
     int threads = 2;
-    /// Require HTTP basic auth when set.
-    std::optional<BasicAuth> basic_auth;
+    /// Require HTTP basic auth when a username is set: `.basic_auth = {"user", "secret"}`.
+    BasicAuth basic_auth;
     /// PEM file with certificate and private key: serve HTTPS instead of HTTP (needs the system
     /// OpenSSL, loaded by CivetWeb at run time; throws metrics::Error when TLS is unavailable).
     std::string tls_certificate;

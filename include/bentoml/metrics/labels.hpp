@@ -15,9 +15,9 @@ namespace bentoml::metrics {
 /// One label value, by position. Constructible from one string-like argument only.
 class LabelValue {
  public:
-  constexpr LabelValue(const char* value) noexcept : value_(value) {}               // NOLINT
-  constexpr LabelValue(std::string_view value) noexcept : value_(value) {}          // NOLINT
-  LabelValue(const std::string& value) noexcept : value_(value) {}                  // NOLINT
+  constexpr LabelValue(const char* value) noexcept : value_(value) {}       // NOLINT
+  constexpr LabelValue(std::string_view value) noexcept : value_(value) {}  // NOLINT
+  LabelValue(const std::string& value) noexcept : value_(value) {}          // NOLINT
   [[nodiscard]] constexpr std::string_view view() const noexcept { return value_; }
 
  private:

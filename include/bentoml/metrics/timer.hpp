@@ -18,7 +18,8 @@ class [[nodiscard]] Timer {
   Timer(Record record, void* target) noexcept
       : record_(record), target_(target), start_(std::chrono::steady_clock::now()) {}
   Timer(Timer&& other) noexcept
-      : record_(std::exchange(other.record_, nullptr)), target_(other.target_),
+      : record_(std::exchange(other.record_, nullptr)),
+        target_(other.target_),
         start_(other.start_) {}
   Timer& operator=(Timer&&) = delete;
   Timer(const Timer&) = delete;

@@ -6,17 +6,17 @@
 namespace metrics = bentoml::metrics;
 
 int main() {
-  metrics::Histogram inference_duration{{
-      .name = "inference_duration",
-      .documentation = "Duration of inference",
-      .labelnames = {"torch_version", "device_id"},
-      .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0)}};
+  metrics::Histogram inference_duration{
+      {.name = "inference_duration",
+       .documentation = "Duration of inference",
+       .labelnames = {"torch_version", "device_id"},
+       .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0)}};
   inference_duration.labels({"2.1.0", "cuda:0"}).observe(0.012);
   inference_duration.labels({{"device_id", "cuda:0"}, {"torch_version", "2.1.0"}}).observe(0.02);
   { auto timer = inference_duration.labels({"2.1.0", "cuda:0"}).time(); }
 
-  metrics::Counter requests{{.name = "requests", .documentation = "Requests",
-                             .labelnames = {"code"}}};
+  metrics::Counter requests{
+      {.name = "requests", .documentation = "Requests", .labelnames = {"code"}}};
   requests.labels({"200"}).inc();
   requests.labels({"200"}).inc(2.5);
   metrics::Gauge in_progress{{.name = "in_progress", .documentation = "In flight"}};

@@ -21,7 +21,7 @@
 namespace bentoml::metrics::detail {
 
 struct ChildTable {
-  std::size_t mask;  ///< capacity - 1, capacity a power of two
+  std::size_t mask;                    ///< capacity - 1, capacity a power of two
   std::atomic<ChildHeader*> slots[1];  ///< really capacity entries
 
   static ChildTable* create(std::size_t capacity);

@@ -30,7 +30,7 @@ struct alignas(kCacheLine) PaddedWord {
 
 /// The cells a contended counter spreads its increments over.
 struct CounterStripes {
-  PaddedWord shared;  ///< for threads without a slot: fetch_add
+  PaddedWord shared;    ///< for threads without a slot: fetch_add
   PaddedWord cells[1];  ///< really thread_slot_count() cells, one writer each
 
   static CounterStripes* create();
@@ -112,9 +112,7 @@ class CounterCell {
     return bits_to_double(fraction_bits_.load(std::memory_order_relaxed));
   }
   /// The counter's value.
-  [[nodiscard]] double value() const noexcept {
-    return static_cast<double>(whole()) + fraction();
-  }
+  [[nodiscard]] double value() const noexcept { return static_cast<double>(whole()) + fraction(); }
   /// Whether writers have met here and the counter spread into stripes.
   [[nodiscard]] bool contended() const noexcept {
     return stripes_.load(std::memory_order_relaxed) != nullptr;

@@ -24,7 +24,7 @@ namespace bentoml::metrics::detail {
 /// The shards of a histogram series beyond the primary one, allocated on demand.
 struct ExtraShards {
   std::atomic<std::atomic<std::uint64_t>*> shared{nullptr};  ///< for threads without a slot
-  std::atomic<std::atomic<std::uint64_t>*> by_slot[1];  ///< really thread_slot_count() entries
+  std::atomic<std::atomic<std::uint64_t>*> by_slot[1];       ///< really thread_slot_count() entries
 };
 
 /// Index of the bucket for `value`: the first bound >= value (NaN: see bucket_for).
@@ -54,7 +54,8 @@ class HistogramCell {
   /// `primary` is HistogramShard::words(finite_bounds + 1) zeroed words, 64-byte aligned.
   HistogramCell(const double* bounds, std::size_t finite_bounds,
                 std::atomic<std::uint64_t>* primary) noexcept
-      : bounds_(bounds), finite_bounds_(static_cast<std::uint32_t>(finite_bounds)),
+      : bounds_(bounds),
+        finite_bounds_(static_cast<std::uint32_t>(finite_bounds)),
         primary_(primary) {}
   HistogramCell(const HistogramCell&) = delete;
   HistogramCell& operator=(const HistogramCell&) = delete;
