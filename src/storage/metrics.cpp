@@ -41,52 +41,37 @@ std::vector<double> finite_bounds(const std::string& metric, std::vector<double>
 }  // namespace
 
 Counter::Counter(const Options& options)
-    : family_(detail::register_family(std::make_shared<detail::CounterFamily>(
-                                          identity_of(detail::MetricType::counter, options)),
-                                      options.registry)) {
-  if (family_->label_count() == 0) {
-    unlabelled_ =
-        &detail::CounterFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
-  }
-}
+    : MetricBase(detail::register_family(std::make_shared<detail::CounterFamily>(
+                                             identity_of(detail::MetricType::counter, options)),
+                                         options.registry)) {}
 
 Gauge::Gauge(const Options& options)
-    : family_(detail::register_family(
+    : MetricBase(detail::register_family(
           std::make_shared<detail::GaugeFamily>(identity_of(detail::MetricType::gauge, options)),
-          options.registry)) {
-  if (family_->label_count() == 0) {
-    unlabelled_ =
-        &detail::GaugeFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
-  }
-}
+          options.registry)) {}
 
-Histogram::Histogram(const Options& options) {
+namespace {
+std::shared_ptr<detail::HistogramFamily> histogram_family(const Histogram::Options& options) {
   detail::FamilyIdentity identity = identity_of(detail::MetricType::histogram, options);
   std::vector<double> bounds = finite_bounds(identity.name, options.buckets);
-  family_ = detail::register_family(
+  return detail::register_family(
       std::make_shared<detail::HistogramFamily>(std::move(identity), std::move(bounds)),
       options.registry);
-  if (family_->label_count() == 0) {
-    unlabelled_ =
-        &detail::HistogramFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
-  }
 }
+}  // namespace
+
+Histogram::Histogram(const Options& options) : MetricBase(histogram_family(options)) {}
 
 std::vector<double> Histogram::buckets() const {
-  std::vector<double> bounds = family_->finite_bounds();
+  std::vector<double> bounds = family().finite_bounds();
   bounds.push_back(std::numeric_limits<double>::infinity());
   return bounds;
 }
 
 Summary::Summary(const Options& options)
-    : family_(detail::register_family(
+    : MetricBase(detail::register_family(
           std::make_shared<detail::HistogramFamily>(
               identity_of(detail::MetricType::summary, options), std::vector<double>{}),
-          options.registry)) {
-  if (family_->label_count() == 0) {
-    unlabelled_ =
-        &detail::HistogramFamily::storage(family_->child(std::initializer_list<LabelValue>{}));
-  }
-}
+          options.registry)) {}
 
 }  // namespace bentoml::metrics

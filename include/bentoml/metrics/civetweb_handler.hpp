@@ -25,8 +25,8 @@ int serve_metrics(mg_connection* connection, const std::vector<const Registry*>&
 
 class MetricsHandler : public CivetHandler {
  public:
-  explicit MetricsHandler(std::vector<const Registry*> registries = {},
-                          BasicAuth basic_auth = {}, int gzip_level = 1)
+  explicit MetricsHandler(std::vector<const Registry*> registries = {}, BasicAuth basic_auth = {},
+                          int gzip_level = 1)
       : registries_(std::move(registries)),
         basic_auth_(std::move(basic_auth)),
         gzip_level_(gzip_level) {}

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/metric_base.hpp"
 #include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
@@ -22,7 +23,34 @@ namespace bentoml::metrics {
 /// Exemplar labels, e.g. `{{"trace_id", "abc"}}` (exposed in OpenMetrics only).
 using Exemplar = std::initializer_list<LabelPair>;
 
-class Counter {
+/// One counter series. Valid for the life of its metric, even after remove().
+class CounterChild {
+ public:
+  /// Adds 1.
+  void inc() noexcept { storage_->value.add_whole(1); }
+  /// Adds `amount`; throws metrics::Error (and changes nothing) if it is negative or NaN.
+  void inc(double amount) {
+    if (BENTOML_METRICS_UNLIKELY(!(amount >= 0))) detail::throw_bad_increment(*family_, amount);
+    storage_->value.add(amount);
+  }
+  /// Adds `amount` and keeps `exemplar` as the latest one (OpenMetrics exposition).
+  void inc(double amount, Exemplar exemplar) {
+    detail::validate_exemplar(family_->name(), exemplar);
+    inc(amount);
+    storage_->store_exemplar(exemplar, amount, detail::unix_time_now());
+  }
+  /// The current value.
+  [[nodiscard]] double value() const noexcept { return storage_->value.value(); }
+
+ private:
+  friend class detail::MetricBase<detail::CounterFamily, CounterChild>;
+  CounterChild(detail::ChildHeader* child, const detail::CounterFamily* family) noexcept
+      : storage_(&detail::CounterFamily::storage(child)), family_(family) {}
+  detail::CounterStorage* storage_;
+  const detail::CounterFamily* family_;
+};
+
+class Counter : public detail::MetricBase<detail::CounterFamily, CounterChild> {
  public:
   struct Options {
     std::string name;           ///< a trailing `_total` is dropped, as Python does
@@ -33,67 +61,16 @@ class Counter {
     std::string unit;              ///< suffix joined with `_`; `# UNIT` in OpenMetrics
     Registry* registry = nullptr;  ///< null: default_registry()
   };
-
-  /// One series. Valid for the life of its metric, even after remove().
-  class Child {
-   public:
-    /// Adds 1.
-    void inc() noexcept { storage_->value.add_whole(1); }
-    /// Adds `amount`; throws metrics::Error (and changes nothing) if it is negative or NaN.
-    void inc(double amount) {
-      if (BENTOML_METRICS_UNLIKELY(!(amount >= 0))) detail::throw_bad_increment(*family_, amount);
-      storage_->value.add(amount);
-    }
-    /// Adds `amount` and keeps `exemplar` as the latest one (OpenMetrics exposition).
-    void inc(double amount, Exemplar exemplar) {
-      detail::validate_exemplar(family_->name(), exemplar);
-      inc(amount);
-      storage_->store_exemplar(exemplar, amount, detail::unix_time_now());
-    }
-    /// The current value.
-    [[nodiscard]] double value() const noexcept { return storage_->value.value(); }
-
-   private:
-    friend class Counter;
-    Child(detail::CounterStorage* storage, const detail::FamilyBase* family) noexcept
-        : storage_(storage), family_(family) {}
-    detail::CounterStorage* storage_;
-    const detail::FamilyBase* family_;
-  };
+  using Child = CounterChild;
 
   /// Registers the counter; throws metrics::Error on a bad or duplicate name.
   explicit Counter(const Options& options);
-
-  /// The child for these label values by position: `labels({"200"})`.
-  Child labels(std::initializer_list<LabelValue> values) { return wrap(family_->child(values)); }
-  /// The child for these label values by name: `labels({{"code", "200"}})`.
-  Child labels(std::initializer_list<LabelPair> values) { return wrap(family_->child(values)); }
-  /// Takes a child out of the exposition (its handles stay valid).
-  void remove(std::initializer_list<LabelValue> values) { family_->remove(values); }
-  void remove(std::initializer_list<LabelPair> values) { family_->remove(values); }
-  /// Takes every child out of the exposition.
-  void clear() { family_->clear(); }
 
   /// For a metric without labels: record directly (throws metrics::Error if it has labels).
   void inc() { unlabelled().inc(); }
   void inc(double amount) { unlabelled().inc(amount); }
   void inc(double amount, Exemplar exemplar) { unlabelled().inc(amount, exemplar); }
   [[nodiscard]] double value() const { return unlabelled().value(); }
-
-  /// The full name, without `_total`.
-  [[nodiscard]] const std::string& name() const noexcept { return family_->name(); }
-
- private:
-  Child wrap(detail::ChildHeader* child) const noexcept {
-    return {&detail::CounterFamily::storage(child), family_.get()};
-  }
-  [[nodiscard]] Child unlabelled() const {
-    if (BENTOML_METRICS_UNLIKELY(unlabelled_ == nullptr)) detail::throw_labelled(*family_);
-    return {unlabelled_, family_.get()};
-  }
-
-  std::shared_ptr<detail::CounterFamily> family_;
-  detail::CounterStorage* unlabelled_ = nullptr;
 };
 
 }  // namespace bentoml::metrics

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/metric_base.hpp"
 #include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
@@ -21,7 +22,36 @@
 
 namespace bentoml::metrics {
 
-class Gauge {
+/// One gauge series. Valid for the life of its metric, even after remove().
+class GaugeChild {
+ public:
+  void inc(double amount = 1) noexcept { cell_->add(amount); }
+  void dec(double amount = 1) noexcept { cell_->add(-amount); }
+  void set(double value) noexcept { cell_->set(value); }
+  /// Sets the gauge to the current Unix time in seconds.
+  void set_to_current_time() noexcept { cell_->set(detail::unix_time_now()); }
+  /// +1 now, -1 when the returned object goes out of scope.
+  [[nodiscard]] InProgress track_inprogress() noexcept { return {&add_to, cell_}; }
+  /// Sets the gauge to the seconds the returned object's scope took.
+  [[nodiscard]] Timer time() noexcept { return {&set_to, cell_}; }
+  /// Scrapes report `function()` instead of the stored value from now on.
+  void set_function(std::function<double()> function) { cell_->set_function(std::move(function)); }
+  [[nodiscard]] double value() const { return cell_->current(); }
+
+ private:
+  friend class detail::MetricBase<detail::GaugeFamily, GaugeChild>;
+  GaugeChild(detail::ChildHeader* child, const detail::GaugeFamily*) noexcept
+      : cell_(&detail::GaugeFamily::storage(child)) {}
+  static void add_to(void* cell, double amount) noexcept {
+    static_cast<detail::GaugeCell*>(cell)->add(amount);
+  }
+  static void set_to(void* cell, double value) noexcept {
+    static_cast<detail::GaugeCell*>(cell)->set(value);
+  }
+  detail::GaugeCell* cell_;
+};
+
+class Gauge : public detail::MetricBase<detail::GaugeFamily, GaugeChild> {
  public:
   struct Options {
     std::string name;
@@ -32,45 +62,10 @@ class Gauge {
     std::string unit;
     Registry* registry = nullptr;  ///< null: default_registry()
   };
-
-  /// One series. Valid for the life of its metric, even after remove().
-  class Child {
-   public:
-    void inc(double amount = 1) noexcept { cell_->add(amount); }
-    void dec(double amount = 1) noexcept { cell_->add(-amount); }
-    void set(double value) noexcept { cell_->set(value); }
-    /// Sets the gauge to the current Unix time in seconds.
-    void set_to_current_time() noexcept { cell_->set(detail::unix_time_now()); }
-    /// +1 now, -1 when the returned object goes out of scope.
-    [[nodiscard]] InProgress track_inprogress() noexcept { return {&add_to, cell_}; }
-    /// Sets the gauge to the seconds the returned object's scope took.
-    [[nodiscard]] Timer time() noexcept { return {&set_to, cell_}; }
-    /// Scrapes report `function()` instead of the stored value from now on.
-    void set_function(std::function<double()> function) {
-      cell_->set_function(std::move(function));
-    }
-    [[nodiscard]] double value() const { return cell_->current(); }
-
-   private:
-    friend class Gauge;
-    explicit Child(detail::GaugeCell* cell) noexcept : cell_(cell) {}
-    static void add_to(void* cell, double amount) noexcept {
-      static_cast<detail::GaugeCell*>(cell)->add(amount);
-    }
-    static void set_to(void* cell, double value) noexcept {
-      static_cast<detail::GaugeCell*>(cell)->set(value);
-    }
-    detail::GaugeCell* cell_;
-  };
+  using Child = GaugeChild;
 
   /// Registers the gauge; throws metrics::Error on a bad or duplicate name.
   explicit Gauge(const Options& options);
-
-  Child labels(std::initializer_list<LabelValue> values) { return wrap(family_->child(values)); }
-  Child labels(std::initializer_list<LabelPair> values) { return wrap(family_->child(values)); }
-  void remove(std::initializer_list<LabelValue> values) { family_->remove(values); }
-  void remove(std::initializer_list<LabelPair> values) { family_->remove(values); }
-  void clear() { family_->clear(); }
 
   /// For a metric without labels (throw metrics::Error if it has labels).
   void inc(double amount = 1) { unlabelled().inc(amount); }
@@ -83,20 +78,6 @@ class Gauge {
     unlabelled().set_function(std::move(function));
   }
   [[nodiscard]] double value() const { return unlabelled().value(); }
-
-  [[nodiscard]] const std::string& name() const noexcept { return family_->name(); }
-
- private:
-  static Child wrap(detail::ChildHeader* child) noexcept {
-    return Child(&detail::GaugeFamily::storage(child));
-  }
-  [[nodiscard]] Child unlabelled() const {
-    if (BENTOML_METRICS_UNLIKELY(unlabelled_ == nullptr)) detail::throw_labelled(*family_);
-    return Child(unlabelled_);
-  }
-
-  std::shared_ptr<detail::GaugeFamily> family_;
-  detail::GaugeCell* unlabelled_ = nullptr;
 };
 
 }  // namespace bentoml::metrics

@@ -16,6 +16,7 @@
 #include "bentoml/metrics/buckets.hpp"
 #include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
+#include "bentoml/metrics/detail/metric_base.hpp"
 #include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
@@ -23,7 +24,35 @@
 
 namespace bentoml::metrics {
 
-class Histogram {
+/// One histogram (or summary) series. Valid for the life of its metric, even after remove().
+class HistogramChild {
+ public:
+  /// Records one observation. NaN is counted in the +Inf bucket (so `_count` stays the sum
+  /// of the buckets) and makes `_sum` NaN.
+  void observe(double value) noexcept { cell_->observe(value); }
+  /// Records one observation and keeps `exemplar` as its bucket's latest (OpenMetrics only).
+  /// Throws metrics::Error (recording nothing) if the exemplar is invalid or too long.
+  void observe(double value, Exemplar exemplar) {
+    detail::validate_exemplar(family_->name(), exemplar);
+    const std::size_t bucket = cell_->bucket_for(value);
+    cell_->observe_in_bucket(bucket, value);
+    cell_->store_exemplar(bucket, exemplar, value, detail::unix_time_now());
+  }
+  /// Observes the seconds until the returned object goes out of scope.
+  [[nodiscard]] Timer time() noexcept { return {&observe_into, cell_}; }
+
+ private:
+  friend class detail::MetricBase<detail::HistogramFamily, HistogramChild>;
+  HistogramChild(detail::ChildHeader* child, const detail::HistogramFamily* family) noexcept
+      : cell_(&detail::HistogramFamily::storage(child)), family_(family) {}
+  static void observe_into(void* cell, double seconds) noexcept {
+    static_cast<detail::HistogramCell*>(cell)->observe(seconds);
+  }
+  detail::HistogramCell* cell_;
+  const detail::HistogramFamily* family_;
+};
+
+class Histogram : public detail::MetricBase<detail::HistogramFamily, HistogramChild> {
  public:
   struct Options {
     std::string name;
@@ -36,65 +65,18 @@ class Histogram {
     std::vector<double> buckets;
     Registry* registry = nullptr;  ///< null: default_registry()
   };
-
-  /// One series. Valid for the life of its metric, even after remove().
-  class Child {
-   public:
-    /// Records one observation. NaN is counted in the +Inf bucket (so `_count` stays the sum
-    /// of the buckets) and makes `_sum` NaN.
-    void observe(double value) noexcept { cell_->observe(value); }
-    /// Records one observation and keeps `exemplar` as its bucket's latest (OpenMetrics only).
-    /// Throws metrics::Error (recording nothing) if the exemplar is invalid or too long.
-    void observe(double value, Exemplar exemplar) {
-      detail::validate_exemplar(family_->name(), exemplar);
-      const std::size_t bucket = cell_->bucket_for(value);
-      cell_->observe_in_bucket(bucket, value);
-      cell_->store_exemplar(bucket, exemplar, value, detail::unix_time_now());
-    }
-    /// Observes the seconds until the returned object goes out of scope.
-    [[nodiscard]] Timer time() noexcept { return {&observe_into, cell_}; }
-
-   private:
-    friend class Histogram;
-    friend class Summary;
-    Child(detail::HistogramCell* cell, const detail::FamilyBase* family) noexcept
-        : cell_(cell), family_(family) {}
-    static void observe_into(void* cell, double seconds) noexcept {
-      static_cast<detail::HistogramCell*>(cell)->observe(seconds);
-    }
-    detail::HistogramCell* cell_;
-    const detail::FamilyBase* family_;
-  };
+  using Child = HistogramChild;
 
   /// Registers the histogram; throws metrics::Error on a bad or duplicate name or bad buckets.
   explicit Histogram(const Options& options);
-
-  Child labels(std::initializer_list<LabelValue> values) { return wrap(family_->child(values)); }
-  Child labels(std::initializer_list<LabelPair> values) { return wrap(family_->child(values)); }
-  void remove(std::initializer_list<LabelValue> values) { family_->remove(values); }
-  void remove(std::initializer_list<LabelPair> values) { family_->remove(values); }
-  void clear() { family_->clear(); }
 
   /// For a metric without labels (throw metrics::Error if it has labels).
   void observe(double value) { unlabelled().observe(value); }
   void observe(double value, Exemplar exemplar) { unlabelled().observe(value, exemplar); }
   [[nodiscard]] Timer time() { return unlabelled().time(); }
 
-  [[nodiscard]] const std::string& name() const noexcept { return family_->name(); }
   /// The upper bounds, ending with +Inf.
   [[nodiscard]] std::vector<double> buckets() const;
-
- private:
-  Child wrap(detail::ChildHeader* child) const noexcept {
-    return {&detail::HistogramFamily::storage(child), family_.get()};
-  }
-  [[nodiscard]] Child unlabelled() const {
-    if (BENTOML_METRICS_UNLIKELY(unlabelled_ == nullptr)) detail::throw_labelled(*family_);
-    return {unlabelled_, family_.get()};
-  }
-
-  std::shared_ptr<detail::HistogramFamily> family_;
-  detail::HistogramCell* unlabelled_ = nullptr;
 };
 
 }  // namespace bentoml::metrics

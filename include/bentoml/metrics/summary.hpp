@@ -14,7 +14,7 @@
 
 namespace bentoml::metrics {
 
-class Summary {
+class Summary : public detail::MetricBase<detail::HistogramFamily, HistogramChild> {
  public:
   struct Options {
     std::string name;
@@ -25,36 +25,15 @@ class Summary {
     std::string unit;
     Registry* registry = nullptr;  ///< null: default_registry()
   };
-
   /// One series: observe() and time(), as a histogram child.
-  using Child = Histogram::Child;
+  using Child = HistogramChild;
 
   /// Registers the summary; throws metrics::Error on a bad or duplicate name.
   explicit Summary(const Options& options);
 
-  Child labels(std::initializer_list<LabelValue> values) { return wrap(family_->child(values)); }
-  Child labels(std::initializer_list<LabelPair> values) { return wrap(family_->child(values)); }
-  void remove(std::initializer_list<LabelValue> values) { family_->remove(values); }
-  void remove(std::initializer_list<LabelPair> values) { family_->remove(values); }
-  void clear() { family_->clear(); }
-
   /// For a metric without labels (throw metrics::Error if it has labels).
   void observe(double value) { unlabelled().observe(value); }
   [[nodiscard]] Timer time() { return unlabelled().time(); }
-
-  [[nodiscard]] const std::string& name() const noexcept { return family_->name(); }
-
- private:
-  Child wrap(detail::ChildHeader* child) const noexcept {
-    return {&detail::HistogramFamily::storage(child), family_.get()};
-  }
-  [[nodiscard]] Child unlabelled() const {
-    if (BENTOML_METRICS_UNLIKELY(unlabelled_ == nullptr)) detail::throw_labelled(*family_);
-    return {unlabelled_, family_.get()};
-  }
-
-  std::shared_ptr<detail::HistogramFamily> family_;
-  detail::HistogramCell* unlabelled_ = nullptr;
 };
 
 }  // namespace bentoml::metrics

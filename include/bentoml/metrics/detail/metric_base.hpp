@@ -1,0 +1,57 @@
+// Internal: what every metric handle has: its family, labels(), remove(), clear(), and the
+// child of a metric without labels. Not part of the API; Counter, Gauge, Histogram and Summary
+// derive from it.
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "bentoml/metrics/detail/family.hpp"
+#include "bentoml/metrics/detail/metric_setup.hpp"
+#include "bentoml/metrics/labels.hpp"
+
+namespace bentoml::metrics::detail {
+
+/// `Family` is the family type, `ChildHandle` the user-facing child, constructible from
+/// `(ChildHeader*, const Family*)` by this class.
+template <class Family, class ChildHandle>
+class MetricBase {
+ public:
+  /// The child for these label values by position: `labels({"2.1.0", "cuda:0"})`.
+  ChildHandle labels(std::initializer_list<LabelValue> values) {
+    return ChildHandle(family_->child(values), family_.get());
+  }
+  /// The child for these label values by name: `labels({{"device_id", "cuda:0"}, ...})`.
+  ChildHandle labels(std::initializer_list<LabelPair> values) {
+    return ChildHandle(family_->child(values), family_.get());
+  }
+  /// Takes a child out of the exposition; handles to it stay valid.
+  void remove(std::initializer_list<LabelValue> values) { family_->remove(values); }
+  void remove(std::initializer_list<LabelPair> values) { family_->remove(values); }
+  /// Takes every child out of the exposition.
+  void clear() { family_->clear(); }
+  /// The full name (namespace_subsystem_name_unit; a counter's without `_total`).
+  [[nodiscard]] const std::string& name() const noexcept { return family_->name(); }
+
+ protected:
+  /// Takes the registered family; a metric without labels gets its one child now.
+  explicit MetricBase(std::shared_ptr<Family> family) : family_(std::move(family)) {
+    if (family_->label_count() == 0) {
+      unlabelled_ = family_->child(std::initializer_list<LabelValue>{});
+    }
+  }
+  /// The child of a metric without labels; throws metrics::Error if it has labels.
+  [[nodiscard]] ChildHandle unlabelled() const {
+    if (BENTOML_METRICS_UNLIKELY(unlabelled_ == nullptr)) throw_labelled(*family_);
+    return ChildHandle(unlabelled_, family_.get());
+  }
+  [[nodiscard]] const Family& family() const noexcept { return *family_; }
+
+ private:
+  std::shared_ptr<Family> family_;
+  ChildHeader* unlabelled_ = nullptr;
+};
+
+}  // namespace bentoml::metrics::detail
