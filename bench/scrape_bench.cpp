@@ -27,141 +27,107 @@ const std::vector<double>& values = bench::observed_values();
 
 std::string series_name(std::int64_t index) { return "series_" + std::to_string(index); }
 
-/// A registry with `series` counter children, built once per size.
-metrics::Registry& our_counters(std::int64_t series) {
-  static std::map<std::int64_t, std::unique_ptr<metrics::Registry>> registries;
+/// The registry `build(series)` makes, built once per size and kept for the whole run.
+template <class RegistryType, class Build>
+RegistryType& cached(std::int64_t series, Build build) {
+  static std::map<std::int64_t, std::unique_ptr<RegistryType>> registries;
   auto& registry = registries[series];
   if (!registry) {
-    registry = std::make_unique<metrics::Registry>();
+    registry = std::make_unique<RegistryType>();
+    build(*registry, series);
+  }
+  return *registry;
+}
+
+metrics::Registry& our_counters(std::int64_t series) {
+  return cached<metrics::Registry>(series, [](metrics::Registry& registry, std::int64_t count) {
     metrics::Counter counter{{.name = "requests",
                               .documentation = "Requests",
                               .labelnames = {"path", "code"},
-                              .registry = registry.get()}};
-    for (std::int64_t i = 0; i < series; ++i) counter.labels({series_name(i), "200"}).inc(i);
-  }
-  return *registry;
+                              .registry = &registry}};
+    for (std::int64_t i = 0; i < count; ++i) counter.labels({series_name(i), "200"}).inc(i);
+  });
 }
 
 prometheus::Registry& their_counters(std::int64_t series) {
-  static std::map<std::int64_t, std::unique_ptr<prometheus::Registry>> registries;
-  auto& registry = registries[series];
-  if (!registry) {
-    registry = std::make_unique<prometheus::Registry>();
-    auto& family =
-        prometheus::BuildCounter().Name("requests_total").Help("Requests").Register(*registry);
-    for (std::int64_t i = 0; i < series; ++i) {
-      family.Add({{"path", series_name(i)}, {"code", "200"}}).Increment(static_cast<double>(i));
-    }
-  }
-  return *registry;
+  return cached<prometheus::Registry>(
+      series, [](prometheus::Registry& registry, std::int64_t count) {
+        auto& family =
+            prometheus::BuildCounter().Name("requests_total").Help("Requests").Register(registry);
+        for (std::int64_t i = 0; i < count; ++i) {
+          family.Add({{"path", series_name(i)}, {"code", "200"}}).Increment(static_cast<double>(i));
+        }
+      });
 }
 
+std::vector<double> bentoml_bounds() { return metrics::exponential_buckets(0.001, 1.5, 10.0); }
+
 metrics::Registry& our_histograms(std::int64_t series) {
-  static std::map<std::int64_t, std::unique_ptr<metrics::Registry>> registries;
-  auto& registry = registries[series];
-  if (!registry) {
-    registry = std::make_unique<metrics::Registry>();
+  return cached<metrics::Registry>(series, [](metrics::Registry& registry, std::int64_t count) {
     metrics::Histogram histogram{{.name = "latency",
                                   .documentation = "Latency",
                                   .labelnames = {"path"},
-                                  .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
-                                  .registry = registry.get()}};
-    for (std::int64_t i = 0; i < series; ++i) {
+                                  .buckets = bentoml_bounds(),
+                                  .registry = &registry}};
+    for (std::int64_t i = 0; i < count; ++i) {
       histogram.labels({series_name(i)}).observe(values[static_cast<std::size_t>(i) & 4095]);
     }
-  }
-  return *registry;
+  });
 }
 
 prometheus::Registry& their_histograms(std::int64_t series) {
-  static std::map<std::int64_t, std::unique_ptr<prometheus::Registry>> registries;
-  auto& registry = registries[series];
-  if (!registry) {
-    registry = std::make_unique<prometheus::Registry>();
-    auto& family = prometheus::BuildHistogram().Name("latency").Help("Latency").Register(*registry);
-    auto bounds = metrics::exponential_buckets(0.001, 1.5, 10.0);
-    bounds.pop_back();
-    for (std::int64_t i = 0; i < series; ++i) {
+  return cached<prometheus::Registry>(series, [](prometheus::Registry& registry,
+                                                 std::int64_t count) {
+    auto& family = prometheus::BuildHistogram().Name("latency").Help("Latency").Register(registry);
+    auto bounds = bentoml_bounds();
+    bounds.pop_back();  // prometheus-cpp adds +Inf itself
+    for (std::int64_t i = 0; i < count; ++i) {
       family.Add({{"path", series_name(i)}}, bounds)
           .Observe(values[static_cast<std::size_t>(i) & 4095]);
     }
-  }
-  return *registry;
+  });
 }
 
-void report_bytes(benchmark::State& state, std::size_t bytes) {
-  state.counters["bytes"] = static_cast<double>(bytes);
+/// Serializes `registry` with this library, into a buffer reused across iterations.
+void scrape_ours(benchmark::State& state, const metrics::Registry& registry) {
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    metrics::write_latest(out, registry, metrics::Format::text_0_0_4);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes"] = static_cast<double>(out.size());
+}
+
+/// Serializes `registry` the way prometheus-cpp's Exposer does: Collect() then TextSerializer.
+void scrape_prometheus_cpp(benchmark::State& state, prometheus::Registry& registry) {
+  std::string out;
+  for (auto _ : state) {
+    out = prometheus::TextSerializer().Serialize(registry.Collect());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes"] = static_cast<double>(out.size());
 }
 
 void scrape_counters_ours(benchmark::State& state) {
-  metrics::Registry& registry = our_counters(state.range(0));
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    metrics::write_latest(out, registry, metrics::Format::text_0_0_4);
-    benchmark::DoNotOptimize(out.data());
-  }
-  report_bytes(state, out.size());
+  scrape_ours(state, our_counters(state.range(0)));
 }
-BENCHMARK(scrape_counters_ours)
-    ->Name("scrape_counters/ours")
-    ->Arg(1000)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-
 void scrape_counters_prometheus_cpp(benchmark::State& state) {
-  prometheus::Registry& registry = their_counters(state.range(0));
-  std::string out;
-  for (auto _ : state) {
-    out = prometheus::TextSerializer().Serialize(registry.Collect());
-    benchmark::DoNotOptimize(out.data());
-  }
-  report_bytes(state, out.size());
+  scrape_prometheus_cpp(state, their_counters(state.range(0)));
 }
-BENCHMARK(scrape_counters_prometheus_cpp)
-    ->Name("scrape_counters/prometheus_cpp")
-    ->Arg(1000)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-
 void scrape_histograms_ours(benchmark::State& state) {
-  metrics::Registry& registry = our_histograms(state.range(0) / 25);
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    metrics::write_latest(out, registry, metrics::Format::text_0_0_4);
-    benchmark::DoNotOptimize(out.data());
-  }
-  report_bytes(state, out.size());
+  scrape_ours(state, our_histograms(state.range(0) / 25));
 }
-BENCHMARK(scrape_histograms_ours)
-    ->Name("scrape_histograms/ours")
-    ->Arg(1000)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-
 void scrape_histograms_prometheus_cpp(benchmark::State& state) {
-  prometheus::Registry& registry = their_histograms(state.range(0) / 25);
-  std::string out;
-  for (auto _ : state) {
-    out = prometheus::TextSerializer().Serialize(registry.Collect());
-    benchmark::DoNotOptimize(out.data());
-  }
-  report_bytes(state, out.size());
+  scrape_prometheus_cpp(state, their_histograms(state.range(0) / 25));
 }
-BENCHMARK(scrape_histograms_prometheus_cpp)
-    ->Name("scrape_histograms/prometheus_cpp")
-    ->Arg(1000)
-    ->Arg(10000)
-    ->Arg(100000)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+#define BENTOML_SCRAPE_BENCHMARK(function, name)                                            \
+  BENCHMARK(function)->Name(name)->Arg(1000)->Arg(10000)->Arg(100000)->UseRealTime()->Unit( \
+      benchmark::kMillisecond)
+BENTOML_SCRAPE_BENCHMARK(scrape_counters_ours, "scrape_counters/ours");
+BENTOML_SCRAPE_BENCHMARK(scrape_counters_prometheus_cpp, "scrape_counters/prometheus_cpp");
+BENTOML_SCRAPE_BENCHMARK(scrape_histograms_ours, "scrape_histograms/ours");
+BENTOML_SCRAPE_BENCHMARK(scrape_histograms_prometheus_cpp, "scrape_histograms/prometheus_cpp");
 
 // ---- scrape_while_recording: ns per histogram observation while another thread scrapes -------
 
@@ -194,7 +160,7 @@ void scrape_while_recording_ours(benchmark::State& state) {
   metrics::Registry& registry = our_counters(10000);
   static metrics::Histogram histogram{{.name = "recorded",
                                        .documentation = "d",
-                                       .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
+                                       .buckets = bentoml_bounds(),
                                        .registry = &registry}};
   std::string out;
   recording_while_scraping(
