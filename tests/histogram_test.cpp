@@ -135,6 +135,9 @@ TEST(Histogram, ExemplarsPerBucketInOpenMetrics) {
   EXPECT_TRUE(has_line(om, "h_bucket{le=\"2.0\"} 3.0"));
   const std::string long_value(129, 'x');
   EXPECT_THROW(histogram.observe(1, {{"t", long_value}}), metrics::Error);
+  // 800 UTF-8 continuation bytes count as no characters, but would not fit the exemplar slot.
+  const std::string not_utf8(800, '\x80');
+  EXPECT_THROW(histogram.observe(1, {{"t", not_utf8}}), metrics::Error);
   EXPECT_TRUE(contains(metrics::generate_latest(registry), "h_count 3.0"));
 }
 
