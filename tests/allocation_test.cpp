@@ -8,38 +8,9 @@
 #include <thread>
 
 #include "bentoml/metrics.hpp"
+#include "support/counting_operator_new.hpp"
 
-namespace {
-std::atomic<long> allocations{0};
-}
-
-// Every plain form of new and delete (not the aligned ones, which keep their own pairing),
-// so that allocations and frees always meet in malloc/free, sanitizers included.
-namespace {
-void* counted_allocation(std::size_t size) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (void* pointer = counted_allocation(size)) return pointer;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* pointer = counted_allocation(size)) return pointer;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocation(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocation(size);
-}
-void operator delete(void* pointer) noexcept { std::free(pointer); }
-void operator delete[](void* pointer) noexcept { std::free(pointer); }
-void operator delete(void* pointer, std::size_t) noexcept { std::free(pointer); }
-void operator delete[](void* pointer, std::size_t) noexcept { std::free(pointer); }
+using counting_operator_new::allocations;
 
 namespace metrics = bentoml::metrics;
 
