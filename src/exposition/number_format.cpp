@@ -23,7 +23,7 @@ char* write_python_repr(char* out, double value) {
     *out++ = '-';
     ++cursor;
   }
-  char digits[24];
+  char digits[24] = {};  // to_chars writes at least one digit; zeroed for the analyzer
   int digit_count = 0;
   while (cursor < result.ptr && *cursor != 'e') {
     if (*cursor != '.') digits[digit_count++] = *cursor;
@@ -98,7 +98,7 @@ void append_go_float(std::string& out, double value) {
       return;
     }
   }
-  char repr[48];
+  char repr[48] = {};  // zeroed for the analyzer: write_python_repr fills what find() reads
   char* const repr_end = write_python_repr(repr, value);
   char* const dot = std::find(repr, repr_end, '.');
   const auto dot_at = static_cast<std::size_t>(dot - repr);

@@ -64,7 +64,7 @@ void validate(const Exposer::Options& options) {
 
 }  // namespace
 
-Exposer::Exposer(Options options) : impl_(std::make_unique<Impl>()) {
+Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   validate(options);
   init_civetweb();
   impl_->config.registries = options.registries;
@@ -148,7 +148,7 @@ Exposer start_http_server(int port, std::string_view addr, const Registry& regis
   Exposer::Options options;
   options.listen = {std::string(addr) + ":" + std::to_string(port)};
   options.registries = {&registry};
-  return Exposer(std::move(options));
+  return Exposer(options);
 }
 
 }  // namespace bentoml::metrics

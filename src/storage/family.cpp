@@ -129,18 +129,20 @@ void FamilyBase::order_by_name(std::initializer_list<LabelPair> pairs,
                                OrderedValues& ordered) const {
   const auto& names = identity_.labelnames;
   if (pairs.size() != names.size()) throw_value_count(pairs.size());
-  for (std::size_t i = 0; i < names.size(); ++i) ordered[i] = std::string_view();
-  for (const LabelPair& pair : pairs) {
+  // As many pairs as names, each name known and none twice: every name is given exactly once.
+  for (auto pair = pairs.begin(); pair != pairs.end(); ++pair) {
     std::size_t i = 0;
-    while (i < names.size() && names[i] != pair.name()) ++i;
+    while (i < names.size() && names[i] != pair->name()) ++i;
     if (i == names.size()) {
       throw Error("metric '" + identity_.name + "': unknown label name '" +
-                  std::string(pair.name()) + "'");
+                  std::string(pair->name()) + "'");
     }
-    if (ordered[i].data() != nullptr) {
-      throw Error("metric '" + identity_.name + "': label '" + names[i] + "' given twice");
+    for (auto earlier = pairs.begin(); earlier != pair; ++earlier) {
+      if (earlier->name() == pair->name()) {
+        throw Error("metric '" + identity_.name + "': label '" + names[i] + "' given twice");
+      }
     }
-    ordered[i] = pair.value().data() != nullptr ? pair.value() : std::string_view("", 0);
+    ordered[i] = pair->value();
   }
 }
 
@@ -215,7 +217,10 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
   auto allocation =
       allocate_child<HistogramCell>(words * sizeof(std::atomic<std::uint64_t>), identity(), values);
   auto* shard = reinterpret_cast<std::atomic<std::uint64_t>*>(allocation.cell_storage);
-  for (std::size_t i = 0; i < words; ++i) new (&shard[i]) std::atomic<std::uint64_t>(0);
+  for (std::size_t i = 0; i < words; ++i) {
+    // The storage is 64-byte aligned and words * 8 bytes long (allocate_child).
+    new (&shard[i]) std::atomic<std::uint64_t>(0);  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
+  }
   auto* child = new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), shard);
   finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
   return child;

@@ -47,7 +47,7 @@ class Exposer {
   };
 
   /// Starts serving; throws metrics::Error naming the address when it cannot.
-  explicit Exposer(Options options);
+  explicit Exposer(const Options& options);
   Exposer(Exposer&&) noexcept;
   Exposer& operator=(Exposer&&) noexcept;
   ~Exposer();
