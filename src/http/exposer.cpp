@@ -1,13 +1,21 @@
 // Exposer: a CivetWeb server whose every request goes to serve_metrics_request.
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include <mutex>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bentoml/metrics/error.hpp"
 #include "bentoml/metrics/http_server.hpp"
 #include "request_handler.hpp"
+#include "tls_support.hpp"
 
 namespace bentoml::metrics {
 
@@ -15,16 +23,10 @@ struct Exposer::Impl {
   detail::EndpointConfig config;
   mg_context* context = nullptr;
   int port = 0;
+  std::string wake_address;  ///< IPv4 address stop() connects to, to wake CivetWeb's acceptor
 };
 
 namespace {
-
-/// CivetWeb's library initialization, once per process (with TLS when the system has it).
-void init_civetweb() {
-  static std::once_flag once;
-  std::call_once(once,
-                 [] { mg_init_library(mg_check_feature(MG_FEATURES_TLS) ? MG_FEATURES_TLS : 0); });
-}
 
 int handle_request(mg_connection* connection, void* data) {
   return detail::serve_metrics_request(connection, static_cast<Exposer::Impl*>(data)->config);
@@ -56,17 +58,41 @@ void validate(const Exposer::Options& options) {
   if (options.gzip_level < 1 || options.gzip_level > 9) {
     throw Error("metrics HTTP server: gzip_level must be 1..9");
   }
-  if (!options.tls_certificate.empty() && mg_check_feature(MG_FEATURES_TLS) == 0) {
-    throw Error("metrics HTTP server on '" + describe(options) +
-                "': TLS requested but CivetWeb has no TLS support here");
+  if (!options.tls_certificate.empty()) {
+    const std::string reason = detail::tls_unavailable_reason();
+    if (!reason.empty()) {
+      throw Error("metrics HTTP server on '" + describe(options) +
+                  "': TLS requested, but CivetWeb cannot serve HTTPS here: " + reason +
+                  " (terminate TLS in a proxy in front of the endpoint)");
+    }
   }
+}
+
+/// The address stop() connects to: the first listening address, loopback for a wildcard.
+std::string wake_address(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host.empty() || host == "0.0.0.0" ? "127.0.0.1" : host;
+}
+
+/// One TCP connection to address:port, closed at once. CivetWeb's acceptor thread checks its stop
+/// flag only between polls of the listening sockets (every 2 s when idle): a connection ends the
+/// poll, so mg_stop returns in milliseconds instead of up to 2 s.
+void poke(const std::string& address, int port) {
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (inet_pton(AF_INET, address.c_str(), &target.sin_addr) != 1) return;
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  (void)connect(fd, reinterpret_cast<const sockaddr*>(&target), sizeof target);
+  close(fd);
 }
 
 }  // namespace
 
 Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   validate(options);
-  init_civetweb();
+  detail::init_civetweb();
   impl_->config.registries = options.registries;
   if (impl_->config.registries.empty()) impl_->config.registries.push_back(&default_registry());
   impl_->config.path = options.path;
@@ -81,7 +107,9 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
     ports += (ports.empty() ? "" : ",") + address + (options.tls_certificate.empty() ? "" : "s");
   }
   const std::string threads = std::to_string(options.threads);
-  // No document_root: CivetWeb then never serves files or directory listings.
+  // No document_root: CivetWeb then never serves files or directory listings. A kept-alive
+  // connection holds a worker thread while it idles: the short idle time means scrapers that keep
+  // connections between scrapes never starve another scraper.
   std::vector<const char*> settings = {
       "listening_ports",
       ports.c_str(),
@@ -90,7 +118,7 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
       "enable_keep_alive",
       "yes",
       "keep_alive_timeout_ms",
-      "30000",
+      "500",
       "request_timeout_ms",
       "10000",
       "max_request_size",
@@ -121,6 +149,7 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   mg_set_request_handler(impl_->context, "/", &handle_request, impl_.get());
   mg_server_port listening[4] = {};
   if (mg_get_server_ports(impl_->context, 4, listening) > 0) impl_->port = listening[0].port;
+  impl_->wake_address = wake_address(options.listen.front());
 }
 
 Exposer::Exposer(Exposer&&) noexcept = default;
@@ -138,10 +167,23 @@ Exposer::~Exposer() { stop(); }
 int Exposer::port() const noexcept { return impl_ != nullptr ? impl_->port : 0; }
 
 void Exposer::stop() noexcept {
-  if (impl_ != nullptr && impl_->context != nullptr) {
-    mg_stop(impl_->context);  // joins CivetWeb's threads
-    impl_->context = nullptr;
+  if (impl_ == nullptr || impl_->context == nullptr) return;
+  std::atomic<bool> stopped{false};
+  std::thread waker;
+  try {
+    waker = std::thread([this, &stopped] {
+      while (!stopped.load(std::memory_order_acquire)) {
+        poke(impl_->wake_address, impl_->port);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+  } catch (...) {
+    // No thread for the waker: mg_stop still returns, within CivetWeb's 2 s poll period.
   }
+  mg_stop(impl_->context);  // joins CivetWeb's threads
+  stopped.store(true, std::memory_order_release);
+  if (waker.joinable()) waker.join();
+  impl_->context = nullptr;
 }
 
 Exposer start_http_server(int port, std::string_view addr, const Registry& registry) {

@@ -3,8 +3,9 @@
 
 #include <civetweb.h>
 
+#include <cstdio>
 #include <cstring>
-#include <optional>
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -15,12 +16,30 @@
 namespace bentoml::metrics::detail {
 namespace {
 
+/// Adds a Date header (IMF-fixdate, RFC 9110) for now. CivetWeb 1.15 formats its own with
+/// gmtime(), whose static buffer races between worker threads (ThreadSanitizer reports it); when
+/// the response already has a Date header, CivetWeb writes none.
+void add_date_header(mg_connection* connection) {
+  static constexpr char kDays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char date[48];
+  std::snprintf(date, sizeof date, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[utc.tm_wday],
+                utc.tm_mday, kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
+                utc.tm_sec);
+  mg_response_header_add(connection, "Date", date, -1);
+}
+
 int send_plain(mg_connection* connection, int status, std::string_view body,
                const char* extra_header = nullptr, const char* extra_value = nullptr) {
   mg_response_header_start(connection, status);
   mg_response_header_add(connection, "Content-Type", "text/plain; charset=utf-8", -1);
   mg_response_header_add(connection, "Content-Length", std::to_string(body.size()).c_str(), -1);
   if (extra_header != nullptr) mg_response_header_add(connection, extra_header, extra_value, -1);
+  add_date_header(connection);
   mg_response_header_send(connection);
   const mg_request_info* request = mg_get_request_info(connection);
   if (std::strcmp(request->request_method, "HEAD") != 0) {
@@ -102,6 +121,7 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
   mg_response_header_add(connection, "Content-Length", std::to_string(payload.size()).c_str(), -1);
   mg_response_header_add(connection, "Vary", "Accept-Encoding", -1);
   if (compress) mg_response_header_add(connection, "Content-Encoding", "gzip", -1);
+  add_date_header(connection);
   mg_response_header_send(connection);
   if (!head) mg_write(connection, payload.data(), payload.size());
   return 200;

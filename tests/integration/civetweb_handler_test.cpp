@@ -51,8 +51,8 @@ TEST(MetricsHandler, ServesTheRegistryOnAUsersCivetServer) {
   EXPECT_NE(ok.find("\r\n\r\n# HELP handled_total d\n"), std::string::npos) << ok;
   EXPECT_NE(ok.find("handled_total 4.0\n"), std::string::npos);
 
-  const std::string om = http(port,
-      "GET /metrics HTTP/1.0\r\nAccept: application/openmetrics-text; version=1.0.0\r\n\r\n");
+  const std::string om = http(
+      port, "GET /metrics HTTP/1.0\r\nAccept: application/openmetrics-text; version=1.0.0\r\n\r\n");
   EXPECT_NE(om.find("# EOF\n"), std::string::npos) << om;
 
   const std::string post = http(port, "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n");

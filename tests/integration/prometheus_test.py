@@ -17,7 +17,8 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_process import Server, binary_from_env, free_port, wait_until  # noqa: E402
+from server_process import (Server, binary_from_env, die_with_parent, free_port,  # noqa: E402
+                            wait_until)
 
 CONFIG = """\
 global:
@@ -45,7 +46,7 @@ class PrometheusScrapeTest(unittest.TestCase):
              f"--storage.tsdb.path={os.path.join(self.directory, 'data')}",
              f"--web.listen-address=127.0.0.1:{self.prometheus_port}",
              "--enable-feature=exemplar-storage"],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
 
     def tearDown(self):
         self.prometheus.terminate()

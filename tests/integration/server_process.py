@@ -1,8 +1,18 @@
 """Starting and stopping test_server for the integration tests."""
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import time
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """preexec_fn for child processes: the kernel kills the child when the test process dies, even
+    by SIGKILL (a ctest timeout), so no server or Prometheus outlives its test."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class Server:
@@ -10,7 +20,8 @@ class Server:
 
     def __init__(self, binary, *args):
         self.process = subprocess.Popen([binary, *args], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+                                        stdout=subprocess.PIPE, text=True,
+                                        preexec_fn=die_with_parent)
         line = self.process.stdout.readline().strip()
         if not line.startswith("port "):
             self.process.kill()

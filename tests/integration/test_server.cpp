@@ -1,9 +1,11 @@
 // A service for the HTTP tests: serves metrics with Exposer on 127.0.0.1 and a free port, prints
-// "port N" once listening, optionally records a workload, and exits when stdin closes, printing
-// the final counter values ("final <series> <value>").
+// "port N" once listening, optionally records, and exits when stdin closes. With
+// --record-threads N, N threads increment one counter and observe into one histogram child each
+// as fast as they can until then. At exit it prints each thread's operation count
+// ("operations cuda:T N") and the final counter and histogram count samples ("final <sample>").
 //
-//   test_server [--auth user:password] [--tls cert.pem] [--record-threads N --record-ops M]
-//               [--workload] [--port P]
+//   test_server [--auth user:password] [--tls cert.pem] [--record-threads N] [--workload]
+//               [--port P | --listen address:port] [--path /p]
 #include <bentoml/metrics.hpp>
 
 #include <atomic>
@@ -25,7 +27,6 @@ int main(int argc, char** argv) {
   options.listen = {"127.0.0.1:0"};
   options.threads = 4;
   int record_threads = 0;
-  long record_ops = 0;
   bool workload = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -50,9 +51,6 @@ int main(int argc, char** argv) {
       ++i;
     } else if (arg == "--record-threads") {
       record_threads = std::atoi(next);
-      ++i;
-    } else if (arg == "--record-ops") {
-      record_ops = std::atol(next);
       ++i;
     } else if (arg == "--workload") {
       workload = true;
@@ -85,14 +83,20 @@ int main(int argc, char** argv) {
 
   std::atomic<bool> running{true};
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(record_threads) + 1);
+  std::vector<long> operations(static_cast<std::size_t>(record_threads), 0);
   for (int t = 0; t < record_threads; ++t) {
     threads.emplace_back([&, t] {
       auto counter = requests.labels({"recorded"});
-      auto histogram = inference_duration.labels({"2.1.0", "cuda:" + std::to_string(t)});
-      for (long i = 0; i < record_ops; ++i) {
-        counter.inc();
-        histogram.observe(0.001 * static_cast<double>(i % 1000));
+      auto histogram = inference_duration.labels({"2.1.0", "cuda:" + std::to_string(t + 1)});
+      long done = 0;
+      while (running.load(std::memory_order_relaxed)) {
+        for (int i = 0; i < 1000; ++i, ++done) {
+          counter.inc();
+          histogram.observe(0.001 * static_cast<double>(done % 1000));
+        }
       }
+      operations[static_cast<std::size_t>(t)] = done;
     });
   }
   if (workload) {
@@ -113,7 +117,16 @@ int main(int argc, char** argv) {
   for (auto& thread : threads) thread.join();
   exposer->stop();
   exposer->stop();  // idempotent
-  std::printf("final requests_total{code=\"recorded\"} %.1f\n",
-              requests.labels({"recorded"}).value());
+  for (int t = 0; t < record_threads; ++t) {
+    std::printf("operations cuda:%d %ld\n", t + 1, operations[static_cast<std::size_t>(t)]);
+  }
+  const std::string text = metrics::generate_latest();
+  for (std::size_t start = 0, end; start < text.size(); start = end + 1) {
+    end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    if (line.rfind("requests_total{", 0) == 0 || line.rfind("inference_duration_count{", 0) == 0) {
+      std::printf("final %s\n", line.c_str());
+    }
+  }
   return 0;
 }

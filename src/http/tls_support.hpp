@@ -1,0 +1,15 @@
+// Internal: whether CivetWeb's TLS works in this process, and if not, why.
+#pragma once
+
+#include <string>
+
+namespace bentoml::metrics::detail {
+
+/// Initialises CivetWeb once per process, without TLS: a plain-HTTP process never loads OpenSSL.
+void init_civetweb();
+
+/// Initialises CivetWeb's TLS once per process. Returns an empty string when it works, otherwise
+/// the reason CivetWeb cannot serve HTTPS here. Thread-safe.
+std::string tls_unavailable_reason();
+
+}  // namespace bentoml::metrics::detail
