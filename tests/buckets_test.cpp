@@ -42,17 +42,19 @@ TEST(ExponentialBuckets, RejectsInvalidArguments) {
 }
 
 TEST(LinearBuckets, RepeatedAdditionThenEndThenInf) {
-  const auto buckets = metrics::linear_buckets(0, 0.1, 0.5);
-  ASSERT_EQ(buckets.size(), 7u);  // 0, 0.1, 0.2, 0.30000000000000004, 0.4, then end, +Inf
-  EXPECT_EQ(buckets[3], 0.1 + 0.1 + 0.1);
-  EXPECT_EQ(buckets[5], 0.5);
-  EXPECT_TRUE(std::isinf(buckets[6]));
+  const auto buckets = metrics::linear_buckets(0.1, 0.1, 0.5);
+  ASSERT_EQ(buckets.size(), 6u);  // 0.1, 0.2, 0.30000000000000004, 0.4, then end, +Inf
+  EXPECT_EQ(buckets[2], 0.1 + 0.1 + 0.1);
+  EXPECT_EQ(buckets[4], 0.5);
+  EXPECT_TRUE(std::isinf(buckets[5]));
   EXPECT_EQ(metrics::linear_buckets(1, 1, 3), (std::vector<double>{1, 2, 3, INFINITY}));
 }
 
 TEST(LinearBuckets, RejectsInvalidArguments) {
-  EXPECT_THROW(metrics::linear_buckets(0, 0, 1), metrics::Error);
-  EXPECT_THROW(metrics::linear_buckets(0, -1, 1), metrics::Error);
+  EXPECT_THROW(metrics::linear_buckets(0, 0.1, 1), metrics::Error);
+  EXPECT_THROW(metrics::linear_buckets(-1, 1, 5), metrics::Error);
+  EXPECT_THROW(metrics::linear_buckets(1, 0, 2), metrics::Error);
+  EXPECT_THROW(metrics::linear_buckets(1, -1, 2), metrics::Error);
   EXPECT_THROW(metrics::linear_buckets(1, 1, 1), metrics::Error);
   EXPECT_THROW(metrics::linear_buckets(2, 1, 1), metrics::Error);
 }

@@ -128,14 +128,18 @@ void ExpositionWriter::sample(std::string_view name, std::string_view suffix,
   out_ += '\n';
 }
 
-void ExpositionWriter::counter_sample(std::string_view name, const ChildHeader& child,
-                                      std::uint64_t whole, double fraction,
+void ExpositionWriter::counter_sample(std::string_view name, const ChildHeader& child, bool exact,
+                                      std::uint64_t whole, double rest,
                                       const ExemplarReading* reading) {
   out_ += name;
   out_ += "_total";
   labels(child, {});
   out_ += ' ';
-  append_counter_value(out_, whole, fraction);
+  if (exact) {
+    append_counter_value(out_, whole, rest);
+  } else {
+    append_go_float(out_, rest);  // past 2^64: the value as a double, as Python has it
+  }
   if (reading != nullptr && openmetrics()) exemplar(*reading);
   out_ += '\n';
 }

@@ -30,8 +30,10 @@ class ExpositionWriter {
   /// sorted order: `le_value` is its already-formatted value.
   void sample(std::string_view name, std::string_view suffix, const ChildHeader& child,
               double value);
-  void counter_sample(std::string_view name, const ChildHeader& child, std::uint64_t whole,
-                      double fraction, const ExemplarReading* exemplar);
+  /// A counter's `_total` line: `whole` + `rest` (the fraction) when `exact`, else `rest` alone
+  /// is the whole value as a double (integer parts past 2^64).
+  void counter_sample(std::string_view name, const ChildHeader& child, bool exact,
+                      std::uint64_t whole, double rest, const ExemplarReading* exemplar);
   void bucket_sample(std::string_view name, const ChildHeader& child, std::string_view le,
                      std::uint64_t cumulative, const ExemplarReading* exemplar);
   void finish();

@@ -62,7 +62,10 @@ void CounterFamily::write(ExpositionWriter& writer) const {
   for_each_active(*this, [&](const ChildHeader& child) {
     const auto& storage = static_cast<const Child<CounterStorage>&>(child).cell;
     const bool has_exemplar = writer.openmetrics() && storage.exemplar(reading);
-    writer.counter_sample(name(), child, storage.value.whole(), storage.value.fraction(),
+    std::uint64_t whole = 0;
+    const bool exact = storage.value.whole(whole);
+    writer.counter_sample(name(), child, exact, whole,
+                          exact ? storage.value.fraction() : storage.value.value(),
                           has_exemplar ? &reading : nullptr);
     if (writer.openmetrics() && writer.created_series()) {
       writer.sample(name(), "_created", child, child.created);

@@ -42,6 +42,7 @@ std::vector<double> exponential_buckets(double start, double factor, double end)
 }
 
 std::vector<double> linear_buckets(double start, double step, double end) {
+  if (!(start > 0)) throw Error("linear_buckets: start must be > 0, got " + number(start));
   if (!(step > 0)) throw Error("linear_buckets: step must be > 0, got " + number(step));
   if (!(end > start) || std::isinf(end) || !std::isfinite(start)) {
     throw Error("linear_buckets: end must be finite and > start, got start " + number(start) +

@@ -41,16 +41,36 @@ CounterStripes* CounterCell::install_stripes() noexcept {
   return expected;
 }
 
-std::uint64_t CounterCell::whole() const noexcept {
-  std::uint64_t total = whole_.load(std::memory_order_relaxed);
-  const CounterStripes* stripes = stripes_.load(std::memory_order_acquire);
-  if (stripes != nullptr) {
-    total += stripes->shared.value.load(std::memory_order_relaxed);
-    for (int i = 0; i < thread_slot_count(); ++i) {
-      total += stripes->cells[i].value.load(std::memory_order_relaxed);
-    }
+namespace {
+/// Calls `visit(word)` for every integer part of a counter.
+template <class Visit>
+void for_each_whole_part(const std::atomic<std::uint64_t>& base, const CounterStripes* stripes,
+                         Visit&& visit) {
+  visit(base.load(std::memory_order_relaxed));
+  if (stripes == nullptr) return;
+  visit(stripes->shared.value.load(std::memory_order_relaxed));
+  for (int i = 0; i < thread_slot_count(); ++i) {
+    visit(stripes->cells[i].value.load(std::memory_order_relaxed));
   }
-  return total;
+}
+}  // namespace
+
+bool CounterCell::whole(std::uint64_t& total) const noexcept {
+  total = 0;
+  bool fits = true;
+  for_each_whole_part(whole_, stripes_.load(std::memory_order_acquire), [&](std::uint64_t part) {
+    fits = fits && !__builtin_add_overflow(total, part, &total);
+  });
+  return fits;
+}
+
+double CounterCell::whole_as_double() const noexcept {
+  std::uint64_t total = 0;
+  if (whole(total)) return static_cast<double>(total);
+  double sum = 0;
+  for_each_whole_part(whole_, stripes_.load(std::memory_order_acquire),
+                      [&sum](std::uint64_t part) { sum += static_cast<double>(part); });
+  return sum;
 }
 
 CounterStorage::~CounterStorage() { delete exemplar_.load(std::memory_order_acquire); }

@@ -18,7 +18,7 @@ inline constexpr int kMaxGeneratedBuckets = 100;
 std::vector<double> exponential_buckets(double start, double factor, double end);
 
 /// start, start+step, ... while < end (at most 100 of them), then end, then +Inf.
-/// Throws metrics::Error unless step > 0 and end > start.
+/// Throws metrics::Error unless start > 0, step > 0 and end > start (as BentoML asserts).
 std::vector<double> linear_buckets(double start, double step, double end);
 
 /// prometheus_client's default buckets: .005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5,

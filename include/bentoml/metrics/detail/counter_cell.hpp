@@ -69,26 +69,39 @@ class CounterCell {
   CounterCell& operator=(const CounterCell&) = delete;
   ~CounterCell() { CounterStripes::destroy(stripes_.load(std::memory_order_acquire)); }
 
-  /// Adds a whole number.
+  /// Adds a whole number. An addition that would carry a word past 2^64 goes to the double part
+  /// instead (as Python holds every counter), so no part ever wraps.
   void add_whole(std::uint64_t amount) noexcept {
     CounterStripes* stripes = stripes_.load(std::memory_order_acquire);
     if (BENTOML_METRICS_LIKELY(stripes == nullptr)) {
       std::uint64_t old_value = whole_.load(std::memory_order_relaxed);
-      if (BENTOML_METRICS_LIKELY(whole_.compare_exchange_strong(old_value, old_value + amount,
-                                                                std::memory_order_relaxed))) {
+      std::uint64_t new_value;
+      if (BENTOML_METRICS_UNLIKELY(__builtin_add_overflow(old_value, amount, &new_value))) {
+        atomic_add_double(fraction_bits_, static_cast<double>(amount));
+        return;
+      }
+      if (BENTOML_METRICS_LIKELY(
+              whole_.compare_exchange_strong(old_value, new_value, std::memory_order_relaxed))) {
         return;
       }
       stripes = install_stripes();
       if (BENTOML_METRICS_UNLIKELY(stripes == nullptr)) {  // out of memory: stay unstriped
-        whole_.fetch_add(amount, std::memory_order_relaxed);
+        add_shared(whole_, amount);
         return;
       }
     }
     const int slot = this_thread_slot();
     if (BENTOML_METRICS_LIKELY(slot >= 0)) {
-      single_writer_add(stripes->cells[slot].value, amount);
+      std::atomic<std::uint64_t>& cell = stripes->cells[slot].value;
+      std::uint64_t new_value;
+      if (BENTOML_METRICS_UNLIKELY(
+              __builtin_add_overflow(cell.load(std::memory_order_relaxed), amount, &new_value))) {
+        atomic_add_double(fraction_bits_, static_cast<double>(amount));
+        return;
+      }
+      cell.store(new_value, std::memory_order_relaxed);  // this thread is the cell's only writer
     } else {
-      stripes->shared.value.fetch_add(amount, std::memory_order_relaxed);
+      add_shared(stripes->shared.value, amount);
     }
   }
 
@@ -105,14 +118,17 @@ class CounterCell {
     atomic_add_double(fraction_bits_, amount);
   }
 
-  /// The exact sum of all whole increments (wraps past 2^64).
-  [[nodiscard]] std::uint64_t whole() const noexcept;
+  /// The exact sum of all whole increments into `total`; false (and `total` meaningless) when
+  /// it does not fit 64 bits.
+  [[nodiscard]] bool whole(std::uint64_t& total) const noexcept;
+  /// The sum of all whole increments as a double (never wraps).
+  [[nodiscard]] double whole_as_double() const noexcept;
   /// The sum of all non-integral increments.
   [[nodiscard]] double fraction() const noexcept {
     return bits_to_double(fraction_bits_.load(std::memory_order_relaxed));
   }
   /// The counter's value.
-  [[nodiscard]] double value() const noexcept { return static_cast<double>(whole()) + fraction(); }
+  [[nodiscard]] double value() const noexcept { return whole_as_double() + fraction(); }
   /// Whether writers have met here and the counter spread into stripes.
   [[nodiscard]] bool contended() const noexcept {
     return stripes_.load(std::memory_order_relaxed) != nullptr;
@@ -120,6 +136,17 @@ class CounterCell {
 
  private:
   CounterStripes* install_stripes() noexcept;
+  /// Adds to a word several threads write (CAS loop), or to the double part on carry.
+  void add_shared(std::atomic<std::uint64_t>& word, std::uint64_t amount) noexcept {
+    std::uint64_t old_value = word.load(std::memory_order_relaxed);
+    std::uint64_t new_value;
+    do {
+      if (__builtin_add_overflow(old_value, amount, &new_value)) {
+        atomic_add_double(fraction_bits_, static_cast<double>(amount));
+        return;
+      }
+    } while (!word.compare_exchange_weak(old_value, new_value, std::memory_order_relaxed));
+  }
 
   std::atomic<std::uint64_t> whole_{0};
   std::atomic<std::uint64_t> fraction_bits_{0};
