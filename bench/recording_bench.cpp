@@ -132,6 +132,18 @@ BENCHMARK(histogram_observe_prometheus_cpp)
 
 // ---- labels_observe: lookup every op, 16 children -------------------------------------------
 
+/// Sets allocs_per_op: heap allocations by all threads during the timed loop, per op. The count
+/// is process-wide, so only thread 0 reports it (Google Benchmark sums counters over threads),
+/// and it divides by the ops of all threads. Thread 0 reads `before` after the family's static
+/// set-up and after the loop's closing barrier, so the window covers every thread's loop.
+void report_allocations_per_op(benchmark::State& state, std::uint64_t before) {
+  if (state.thread_index() != 0) return;
+  const std::uint64_t allocated = bench::allocations() - before;
+  state.counters["allocs_per_op"] = benchmark::Counter(
+      static_cast<double>(allocated) /
+      static_cast<double>(state.iterations() * static_cast<std::uint64_t>(state.threads())));
+}
+
 void labels_observe_ours(benchmark::State& state) {
   static metrics::Histogram histogram = [] {
     metrics::Histogram created{{.name = "labels_observe",
@@ -146,8 +158,7 @@ void labels_observe_ours(benchmark::State& state) {
   std::size_t index = 0;
   const std::uint64_t before = bench::allocations();
   for (auto _ : state) histogram.labels({"2.1.0", "cuda:0"}).observe(values[index++ & 4095]);
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::allocations() - before) / static_cast<double>(state.iterations()));
+  report_allocations_per_op(state, before);
 }
 BENCHMARK(labels_observe_ours)->Name("labels_observe/ours")->Threads(1)->Threads(2)->UseRealTime();
 
@@ -169,8 +180,7 @@ void labels_observe_prometheus_cpp(benchmark::State& state) {
     family.Add({{"torch_version", "2.1.0"}, {"device_id", "cuda:0"}}, bounds)
         .Observe(values[index++ & 4095]);
   }
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::allocations() - before) / static_cast<double>(state.iterations()));
+  report_allocations_per_op(state, before);
 }
 BENCHMARK(labels_observe_prometheus_cpp)
     ->Name("labels_observe/prometheus_cpp")
@@ -196,14 +206,17 @@ BENCHMARK(summary_observe_ours)
     ->UseRealTime();
 
 void summary_observe_prometheus_cpp(benchmark::State& state) {
-  // A summary with quantiles slows down as it fills: a fixed op count keeps runs comparable.
-  static auto& family =
-      prometheus::BuildSummary().Name("summary_observe").Help("d").Register(their_registry());
-  static auto& summary =
-      family.Add({{"route", "/predict"}},
-                 prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}});
+  // A summary with quantiles slows down as it fills: every run gets a fresh one and a fixed op
+  // count (->Iterations below), so that runs and repetitions are comparable. Thread 0 creates it
+  // before the loop's opening barrier and destroys it after the closing one.
+  static std::unique_ptr<prometheus::Summary> summary;
+  if (state.thread_index() == 0) {
+    summary = std::make_unique<prometheus::Summary>(
+        prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}});
+  }
   std::size_t index = 0;
-  for (auto _ : state) summary.Observe(values[index++ & 4095]);
+  for (auto _ : state) summary->Observe(values[index++ & 4095]);
+  if (state.thread_index() == 0) summary.reset();
 }
 BENCHMARK(summary_observe_prometheus_cpp)
     ->Name("summary_observe/prometheus_cpp")

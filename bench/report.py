@@ -1,93 +1,175 @@
 """Prints bench/run's table from its results folder: medians, ratios, memory, instructions,
-HTTP scrapes."""
+HTTP scrapes, and the targets of issue 3 (met or missed, by how much)."""
 import json
 import os
 import re
 import sys
 
 results = sys.argv[1]
-with open(os.path.join(results, "bench.json")) as f:
-    benchmarks = json.load(f)["benchmarks"]
 
-medians = {}
-counters = {}
-for entry in benchmarks:
+
+def read(name):
+    path = os.path.join(results, name)
+    return open(path).read() if os.path.exists(path) else None
+
+
+# ---- metrics_bench: medians ---------------------------------------------------------------------
+
+medians = {}  # (workload, library, detail) -> (time, unit, counters)
+order = []
+for entry in json.loads(read("bench.json"))["benchmarks"]:
+    # With one repetition there are no aggregates: the single run stands for the median.
     if entry.get("aggregate_name", "median") != "median":
         continue
-    name = entry["run_name"]
-    medians[name] = entry["real_time"], entry["time_unit"]
-    counters[name] = {k: v for k, v in entry.items()
-                      if k in ("allocs_per_op", "scrape_ms", "bytes")}
+    parts = [p for p in entry["run_name"].split("/")
+             if not p.startswith("iterations:") and p != "real_time"]
+    workload, library = parts[0], parts[1] if len(parts) > 1 else ""
+    detail = "/".join(parts[2:])
+    if workload == "baseline_atomic_add":
+        library, detail = "", "/".join(parts[1:])
+    detail = detail.replace("threads:", "") or "1"
+    counters = {k: entry[k] for k in ("allocs_per_op", "scrape_ms", "bytes") if k in entry}
+    medians[(workload, library, detail)] = (entry["real_time"], entry["time_unit"], counters)
+    if (workload, detail) not in order:
+        order.append((workload, detail))
 
 
-def key(workload, library, suffix):
-    return f"{workload}/{library}{suffix}"
+def time_of(workload, library, detail):
+    found = medians.get((workload, library, detail))
+    return found[0] if found else None
 
 
-def split(name):
-    """'counter_inc/ours/real_time/threads:2' -> ('counter_inc', 'ours', '/real_time/threads:2')"""
-    parts = [part for part in name.split("/") if not part.startswith("iterations:")]
-    return parts[0], parts[1], "/" + "/".join(parts[2:])
+def partner(workload):
+    """prometheus-cpp's row for `workload` (a `_no_created` variant compares with the plain one)."""
+    return workload.replace("_no_created", "")
 
 
-print(f"{'workload':<34}{'threads/N':>10}{'ours':>12}{'prom-cpp':>12}{'speed-up':>10}"
+print("Medians, real time per op (2 threads: wall time / ops of both threads); speed-up ="
+      " prometheus-cpp / ours; vs atomic = ours / baseline_atomic_add at the same thread count")
+print(f"{'workload':<28}{'threads/N':>10}{'ours':>12}{'prom-cpp':>12}{'speed-up':>10}"
       f"{'vs atomic':>11}  notes")
-baseline = {}
-for name, (time, _) in medians.items():
-    if name.startswith("baseline_atomic_add"):
-        baseline[name.split("threads:")[1]] = time
-for threads, time in sorted(baseline.items()):
-    print(f"{'baseline_atomic_add':<34}{threads:>10}{time:>10.2f}ns")
-seen = set()
-for name in medians:
-    if "/ours" not in name:
+for workload, detail in order:
+    if workload == "baseline_atomic_add":
+        time, unit, _ = medians[(workload, "", detail)]
+        print(f"{workload:<28}{detail:>10}{time:>10.2f}{unit:<2}")
         continue
-    workload, _, suffix = split(name)
-    ours, unit = medians[name]
-    theirs = next((medians[other] for other in medians
-                   if other != name and split(other) == (workload, "prometheus_cpp", suffix)), None)
-    detail = suffix.replace("/real_time", "").strip("/")
-    threads = detail.split("threads:")[1] if "threads:" in detail else detail or "1"
-    unit = "ns" if unit == "ns" else unit
-    row = f"{workload:<34}{threads:>10}{ours:>10.2f}{unit:<2}"
+    ours = medians.get((workload, "ours", detail))
+    if ours is None:
+        continue
+    time, unit, counters = ours
+    theirs = medians.get((partner(workload), "prometheus_cpp", detail))
+    row = f"{workload:<28}{detail:>10}{time:>10.3g}{unit:<2}"
     if theirs:
-        row += f"{theirs[0]:>10.2f}{unit:<2}{theirs[0] / ours:>9.1f}x"
+        row += f"{theirs[0]:>10.3g}{unit:<2}{theirs[0] / time:>9.1f}x"
     else:
         row += " " * 22
-    if threads in baseline and unit == "ns":
-        row += f"{ours / baseline[threads]:>10.2f}x"
+    baseline = time_of("baseline_atomic_add", "", detail)
+    if baseline and unit == "ns" and detail in ("1", "2"):
+        row += f"{time / baseline:>10.2f}x"
     else:
         row += " " * 11
-    notes = []
-    for label, value in counters[name].items():
-        notes.append(f"{label}={value:.3g}")
+    notes = [f"{k}={v:.3g}" for k, v in counters.items()]
+    if workload == "summary_observe" and theirs:
+        notes.append("prom-cpp keeps 3 quantiles, ours none (count and sum)")
     if theirs:
-        their_name = next(other for other in medians
-                          if split(other) == (workload, "prometheus_cpp", suffix))
-        for label, value in counters[their_name].items():
-            notes.append(f"prom-cpp {label}={value:.3g}")
+        notes += [f"prom-cpp {k}={v:.3g}" for k, v in theirs[2].items()]
     print(row + "  " + ", ".join(notes))
 
+# ---- memory, instructions, http ----------------------------------------------------------------
+
+memory = {}
+text = read("memory.txt")
+if text:
+    print()
+    print(text.rstrip())
+    for line in text.splitlines()[1:]:
+        kind, ours, theirs, _ = line.split()
+        memory[kind] = (float(ours), float(theirs))
+
+text = read("instructions.txt")
+if text:
+    counts = {}
+    for line in text.splitlines():
+        library, workload, count = line.split()
+        counts.setdefault(workload, {})[library] = int(count)
+    print()
+    print("instructions per op (callgrind, one thread)   ours  prometheus-cpp  ratio")
+    for workload, by_library in counts.items():
+        ours, theirs = by_library.get("ours"), by_library.get("prometheus_cpp")
+        print(f"  {workload:<43}{ours:>6}{theirs:>16}  {theirs / ours:5.1f}x")
+
+text = read("wrk.txt")
+http = {}
+if text:
+    print()
+    print("http_scrape: wrk -t1 -c4, 10,000 counter series")
+    for block in text.split("== ")[1:]:
+        title = block.splitlines()[0]
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", block)
+        p50 = re.search(r"^\s*50%\s+(\S+)", block, re.M)
+        p99 = re.search(r"^\s*99%\s+(\S+)", block, re.M)
+        if not (rate and p50 and p99):
+            print(f"  {title:<22} no result")
+            continue
+        transfer = re.search(r"Transfer/sec:\s+(\S+)", block).group(1)
+        errors = "Non-2xx" in block or "Socket errors" in block
+        http[title] = (float(rate.group(1)), p50.group(1), p99.group(1))
+        print(f"  {title:<22} {http[title][0]:>9.1f} req/s  p50 {http[title][1]:>8}  "
+              f"p99 {http[title][2]:>8}  {transfer}/s" + ("  ERRORS" if errors else ""))
+    for encoding in ("plain", "gzip"):
+        ours, theirs = http.get(f"ours {encoding}"), http.get(f"prometheus_cpp {encoding}")
+        if ours and theirs:
+            print(f"  {encoding}: {ours[0] / theirs[0]:.1f}x the requests/s of prometheus-cpp")
+
+# ---- targets of issue 3 ------------------------------------------------------------------------
+
 print()
-print(open(os.path.join(results, "memory.txt")).read().rstrip())
-print()
-print("instructions per op (callgrind, single thread)")
-print(open(os.path.join(results, "instructions.txt")).read().rstrip())
-print()
-print("http_scrape: wrk -t1 -c4, 10,000 counter series")
-wrk = open(os.path.join(results, "wrk.txt")).read()
-rows = {}
-for block in wrk.split("== ")[1:]:
-    title = block.splitlines()[0]
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", block).group(1))
-    p50 = re.search(r"50%\s+(\S+)", block).group(1)
-    p99 = re.search(r"99%\s+(\S+)", block).group(1)
-    transfer = re.search(r"Transfer/sec:\s+(\S+)", block).group(1)
-    errors = "Non-2xx" in block or "Socket errors" in block
-    rows[title] = (rate, p50, p99)
-    print(f"  {title:<22} {rate:>9.1f} req/s  p50 {p50:>8}  p99 {p99:>8}  {transfer}/s"
-          + ("  ERRORS" if errors else ""))
-for encoding in ("plain", "gzip"):
-    ours, theirs = rows.get(f"ours {encoding}"), rows.get(f"prometheus_cpp {encoding}")
-    if ours and theirs:
-        print(f"  {encoding}: {ours[0] / theirs[0]:.1f}x the requests/s of prometheus-cpp")
+print("Targets of issue 3 (this run)")
+
+
+def target(name, measured, goal, met, shown):
+    if measured is None:
+        print(f"  {name:<58} not measured")
+        return
+    print(f"  {name:<58} {shown:<24} goal {goal:<10} {'met' if met else 'MISSED'}")
+
+
+def speedup(workload, detail):
+    ours = time_of(workload, "ours", detail)
+    theirs = time_of(workload, "prometheus_cpp", detail)
+    return theirs / ours if ours and theirs else None
+
+
+ours = time_of("counter_inc", "ours", "1")
+base = time_of("baseline_atomic_add", "", "1")
+ratio = ours / base if ours and base else None
+target("counter_inc, 1 thread: ours / shared fetch_add", ratio, "<= 1.1x",
+       ratio is not None and ratio <= 1.1, f"{ratio:.2f}x" if ratio else "")
+for workload, detail, goal in (("counter_inc", "2", 4), ("histogram_observe", "1", 2),
+                               ("histogram_observe", "2", 4), ("labels_observe", "1", 10),
+                               ("labels_observe", "2", 15), ("scrape_counters", "100000", 8),
+                               ("scrape_histograms", "100000", 8)):
+    ratio = speedup(workload, detail)
+    target(f"{workload} ({detail}): speed-up over prometheus-cpp", ratio, f">= {goal}x",
+           ratio is not None and ratio >= goal, f"{ratio:.1f}x" if ratio else "")
+for detail in ("1", "2"):
+    found = medians.get(("labels_observe", "ours", detail))
+    allocs = found[2].get("allocs_per_op") if found else None
+    target(f"labels_observe ({detail}): allocations per op", allocs, "0",
+           allocs is not None and allocs < 1e-3, f"{allocs:.3g}" if allocs is not None else "")
+alone = time_of("histogram_observe", "ours", "1")
+scraped = time_of("scrape_while_recording", "ours", "1")
+ratio = scraped / alone if alone and scraped else None
+target("scrape_while_recording: observe slows by", ratio, "< 2x",
+       ratio is not None and ratio < 2,
+       f"{ratio:.2f}x ({alone:.3g} -> {scraped:.3g} ns)" if ratio else "")
+summary = time_of("summary_observe", "ours", "1")
+ratio = summary / alone if summary and alone else None
+target("summary_observe (no quantiles) / histogram_observe (1)", ratio, "<= 1x",
+       ratio is not None and ratio <= 1.05, f"{ratio:.2f}x" if ratio else "")
+for kind in ("counter", "histogram"):
+    found = memory.get(kind)
+    ratio = found[0] / found[1] if found else None
+    target(f"bytes per {kind} child: ours / prometheus-cpp", ratio, "<= 0.5x",
+           ratio is not None and ratio <= 0.5,
+           f"{ratio:.2f}x ({found[0]:.0f} / {found[1]:.0f})" if found else "")
