@@ -1,264 +1,206 @@
-// Several threads record into the same series while others look up, create, remove and scrape.
-// Totals must be exact and every scrape consistent. CI runs these under ThreadSanitizer.
+// Several threads record into the same series while others scrape in a loop: totals must be
+// exact, every scrape must parse, and every histogram in it must be consistent. CI runs these
+// under ThreadSanitizer (and AddressSanitizer). See concurrency_children_test.cpp for labels(),
+// remove(), clear(), registration and thread churn.
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
+#include <cmath>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bentoml/metrics.hpp"
+#include "concurrency_support.hpp"
 
 namespace metrics = bentoml::metrics;
+namespace testing_ = bentoml::metrics::testing;
+using testing_::kIterations;
+using testing_::kThreads;
+using testing_::Problems;
+using testing_::Scraper;
 
-namespace {
-
-constexpr int kThreads = 4;
-#if defined(__SANITIZE_THREAD__)
-constexpr int kIterations = 20000;
-#else
-constexpr int kIterations = 200000;
-#endif
-
-/// Runs `body(thread_index)` on `count` threads at once.
-template <class Body>
-void run_threads(int count, Body body) {
-  std::vector<std::thread> threads;
-  for (int index = 0; index < count; ++index) threads.emplace_back(body, index);
-  for (auto& thread : threads) thread.join();
-}
-
-struct HistogramSeries {
-  std::vector<double> cumulative;  // bucket values in exposition order, +Inf last
-  double count = -1;
-  double sum = -1;
-};
-
-/// Parses histogram `name`'s samples per child label text (without `le`) out of text format.
-std::map<std::string, HistogramSeries> parse_histograms(const std::string& text,
-                                                        const std::string& name) {
-  std::map<std::string, HistogramSeries> series;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t space = line.rfind(' ');
-    const double value = std::strtod(line.c_str() + space + 1, nullptr);
-    const std::string key = line.substr(0, space);
-    const auto strip_le = [](std::string labels) {  // {a="x",le="1.0"} -> {a="x"}
-      std::size_t begin = labels.find("le=\"");
-      std::size_t end = labels.find('"', begin + 4) + 1;
-      if (labels[begin - 1] == ',') {
-        --begin;
-      } else if (labels[end] == ',') {
-        ++end;
-      }
-      labels.erase(begin, end - begin);
-      return labels == "{}" ? std::string() : labels;
-    };
-    if (key.rfind(name + "_bucket", 0) == 0) {
-      series[strip_le(key.substr(name.size() + 7))].cumulative.push_back(value);
-    } else if (key.rfind(name + "_count", 0) == 0) {
-      series[key.substr(name.size() + 6)].count = value;
-    } else if (key.rfind(name + "_sum", 0) == 0) {
-      series[key.substr(name.size() + 4)].sum = value;
-    }
-  }
-  return series;
-}
-
-}  // namespace
-
-TEST(Concurrency, SharedCounterChildIsExact) {
+TEST(Concurrency, SharedCounterChildIsExactAndNeverGoesBackwards) {
   metrics::Registry registry;
   metrics::Counter counter{
       {.name = "c", .documentation = "d", .labelnames = {"l"}, .registry = &registry}};
-  run_threads(kThreads, [&](int) {
+  metrics::Counter plain{{.name = "p", .documentation = "d", .registry = &registry}};
+  Problems problems;
+  std::map<std::string, double> last;  // only the scraper thread touches it
+  Scraper scraper(registry, metrics::Format::text_0_0_4, problems,
+                  [&last](const testing_::Exposition& parsed, Problems& found) {
+                    for (const auto& sample : parsed.samples) {
+                      const std::string key = sample.name + testing_::series_key(sample.labels);
+                      if (sample.name.find("_created") != std::string::npos) continue;
+                      if (sample.value < last[key]) found.add(key + " went backwards");
+                      last[key] = sample.value;
+                    }
+                  });
+  std::vector<long> rounds(kThreads);
+  testing_::run_threads(kThreads, [&](int index) {
     auto child = counter.labels({"shared"});
-    for (int i = 0; i < kIterations; ++i) {
+    const int since = scraper.scrapes();
+    long i = 0;
+    for (; i < kIterations || (scraper.wants_more(since) && i < 50L * kIterations); ++i) {
       child.inc();
+      plain.inc();
       if (i % 4 == 0) child.inc(0.5);
       if (i % 8 == 0) child.inc(3);
+      if (i % 16 == 0) counter.labels({{"l", "shared"}}).inc(0.25);
     }
+    rounds[index] = i;
   });
-  const double expected =
-      kThreads * (kIterations + 0.5 * (kIterations / 4) + 3.0 * (kIterations / 8));
+  scraper.stop();
+  EXPECT_TRUE(problems.empty()) << problems.summary();
+  EXPECT_GE(scraper.scrapes(), testing_::kMinScrapes);
+  double expected = 0;
+  long whole = 0;
+  for (long n : rounds) {
+    expected += static_cast<double>(n) + 0.5 * static_cast<double>((n + 3) / 4) +
+                3.0 * static_cast<double>((n + 7) / 8) + 0.25 * static_cast<double>((n + 15) / 16);
+    whole += n;
+  }
   EXPECT_EQ(counter.labels({"shared"}).value(), expected);
+  EXPECT_EQ(plain.value(), static_cast<double>(whole));
+  const auto parsed = testing_::parse_exposition(metrics::generate_latest(registry));
+  EXPECT_EQ(parsed.value("c_total", {{"l", "shared"}}), expected);
+  EXPECT_EQ(parsed.value("p_total"), static_cast<double>(whole));
 }
 
-TEST(Concurrency, GaugeIncDecBalance) {
+TEST(Concurrency, GaugeIncDecBalanceAndSetsNeverTear) {
   metrics::Registry registry;
   metrics::Gauge gauge{{.name = "g", .documentation = "d", .registry = &registry}};
-  run_threads(kThreads, [&](int) {
+  metrics::Gauge set{{.name = "s", .documentation = "d", .registry = &registry}};
+  Problems problems;
+  Scraper scraper(registry, metrics::Format::text_0_0_4, problems,
+                  [](const testing_::Exposition& parsed, Problems& found) {
+                    const double value = parsed.value("s");
+                    if (value != 0 && value != 1.5 && value != -2.25 && value != 1e300) {
+                      found.add("torn gauge value " + std::to_string(value));
+                    }
+                  });
+  testing_::run_threads(kThreads, [&](int index) {
     for (int i = 0; i < kIterations; ++i) {
       auto scope = gauge.track_inprogress();
       gauge.inc(2);
       gauge.dec(2);
+      static constexpr double kValues[] = {1.5, -2.25, 1e300, 1.5};
+      set.set(kValues[(i + index) % 4]);
     }
   });
+  scraper.stop();
+  EXPECT_TRUE(problems.empty()) << problems.summary();
   EXPECT_EQ(gauge.value(), 0);
 }
 
-TEST(Concurrency, ScrapesOfAHistogramBeingRecordedAreConsistentAndTotalsExact) {
+TEST(Concurrency, ScrapesOfHistogramsBeingRecordedAreConsistentAndTotalsExact) {
   metrics::Registry registry;
   metrics::Histogram histogram{{.name = "h",
                                 .documentation = "d",
                                 .labelnames = {"l"},
                                 .buckets = {0.25, 0.5, 1},
                                 .registry = &registry}};
+  metrics::Histogram wide{{.name = "w",
+                           .documentation = "d",
+                           .buckets = metrics::linear_buckets(1, 1, 30),  // binary search
+                           .registry = &registry}};
   metrics::Summary summary{{.name = "s", .documentation = "d", .registry = &registry}};
-  std::atomic<int> writers_done{0};
-  std::atomic<int> scrapes{0};
-  std::atomic<int> inconsistent{0};
-  std::thread scraper([&] {
-    while (writers_done.load() < kThreads || scrapes.load() < 3) {
-      const std::string text = metrics::generate_latest(registry);
-      for (const auto& [labels, series] : parse_histograms(text, "h")) {
-        double previous = 0;
-        for (double bucket : series.cumulative) {
-          if (bucket < previous) ++inconsistent;
-          previous = bucket;
-        }
-        if (series.cumulative.size() != 4 || series.cumulative.back() != series.count) {
-          ++inconsistent;
-        }
-        // Values are multiples of 0.25: the sum is exact, so it must match the buckets.
-        const double in_first = series.cumulative[0];
-        const double in_second = series.cumulative[1] - series.cumulative[0];
-        const double in_third = series.cumulative[2] - series.cumulative[1];
-        const double in_inf = series.cumulative[3] - series.cumulative[2];
-        if (series.sum != 0.25 * in_first + 0.5 * in_second + 1.0 * in_third + 2.0 * in_inf) {
-          ++inconsistent;
-        }
-      }
-      ++scrapes;
+  // Each bucket receives a single value, all exact in binary: sums must match the buckets.
+  static const std::vector<double> kValues = {0.25, 0.5, 1.0, 2.0};
+  const auto check = [](const testing_::Exposition& parsed, Problems& found) {
+    for (const auto& [key, series] : testing_::histogram_series(parsed, "h")) {
+      testing_::check_histogram("h{" + key + "}", series, 4, kValues, found);
     }
-  });
-  run_threads(kThreads, [&](int index) {
+    for (const auto& [key, series] : testing_::histogram_series(parsed, "w")) {
+      testing_::check_histogram("w", series, 31, {}, found);
+    }
+    const double count = parsed.value("s_count");
+    if (parsed.value("s_sum") != 3 * count) found.add("summary _sum does not cover _count");
+  };
+  Problems problems;
+  // Two scrapers, in both formats: scrapes of one family take turns.
+  Scraper text_scraper(registry, metrics::Format::text_0_0_4, problems, check);
+  Scraper om_scraper(registry, metrics::Format::openmetrics_1_0_0, problems, check);
+  std::vector<long> rounds(kThreads);
+  testing_::run_threads(kThreads, [&](int index) {
     auto shared = histogram.labels({"shared"});
     auto own = histogram.labels({std::to_string(index)});
-    static constexpr double kValues[] = {0.25, 0.5, 1.0, 2.0};
-    for (int i = 0; i < kIterations; ++i) {
+    const int since = text_scraper.scrapes();
+    long i = 0;
+    for (; i < kIterations || (text_scraper.wants_more(since) && i < 50L * kIterations); ++i) {
       shared.observe(kValues[i % 4]);
       own.observe(kValues[(i / 4) % 4]);
-      summary.observe(1);
+      wide.observe(static_cast<double>(i % 32));
+      summary.observe(3);
     }
-    ++writers_done;
+    rounds[index] = i;
   });
-  scraper.join();
-  EXPECT_GE(scrapes.load(), 3);
-  EXPECT_EQ(inconsistent.load(), 0);
-  const auto final_series = parse_histograms(metrics::generate_latest(registry), "h");
-  const HistogramSeries& shared = final_series.at("{l=\"shared\"}");
-  EXPECT_EQ(shared.count, kThreads * kIterations);
-  EXPECT_EQ(shared.cumulative[0], kThreads * kIterations / 4);
-  EXPECT_EQ(shared.sum, kThreads * (kIterations / 4) * (0.25 + 0.5 + 1 + 2));
+  text_scraper.stop();
+  om_scraper.stop();
+  EXPECT_TRUE(problems.empty()) << problems.summary();
+  EXPECT_GE(text_scraper.scrapes(), testing_::kMinScrapes);
+  const auto parsed = testing_::parse_exposition(metrics::generate_latest(registry));
+  ASSERT_EQ(parsed.error, "");
+  const auto series = testing_::histogram_series(parsed, "h");
+  long total = 0;
+  double shared_sum = 0;
   for (int index = 0; index < kThreads; ++index) {
-    EXPECT_EQ(final_series.at("{l=\"" + std::to_string(index) + "\"}").count, kIterations);
+    const long n = rounds[index];
+    total += n;
+    for (long k = 0; k < 4; ++k) shared_sum += kValues[k] * static_cast<double>((n + 3 - k) / 4);
+    const auto& own = series.at("l=" + std::to_string(index) + ",");
+    EXPECT_EQ(own.count, static_cast<double>(n)) << index;
   }
-  const std::string text = metrics::generate_latest(registry);
-  EXPECT_NE(text.find("s_count " + std::to_string(kThreads * kIterations) + ".0"),
-            std::string::npos);
+  const auto& shared = series.at("l=shared,");
+  EXPECT_EQ(shared.count, static_cast<double>(total));
+  EXPECT_EQ(shared.sum, shared_sum);
+  double first_bucket = 0;
+  for (long n : rounds) first_bucket += static_cast<double>((n + 3) / 4);
+  EXPECT_EQ(shared.cumulative[0], first_bucket);
+  EXPECT_EQ(parsed.value("w_count"), static_cast<double>(total));
+  EXPECT_EQ(parsed.value("s_count"), static_cast<double>(total));
+  EXPECT_EQ(parsed.value("s_sum"), 3.0 * static_cast<double>(total));
 }
 
-TEST(Concurrency, LabelsCreatesAndFindsChildrenFromManyThreads) {
+TEST(Concurrency, ExemplarsWrittenConcurrentlyAreNeverTorn) {
   metrics::Registry registry;
-  metrics::Counter counter{
-      {.name = "c", .documentation = "d", .labelnames = {"id", "kind"}, .registry = &registry}};
-  constexpr int kChildren = 2000;
-  run_threads(kThreads, [&](int index) {
-    for (int round = 0; round < 3; ++round) {
-      for (int child = 0; child < kChildren; ++child) {
-        // Every thread touches every child, in different orders, while the table grows.
-        const int id = (child + index * 577) % kChildren;
-        counter.labels({std::to_string(id), id % 2 == 0 ? "even" : "odd"}).inc();
-      }
-    }
-  });
-  for (int id = 0; id < kChildren; ++id) {
-    ASSERT_EQ(counter.labels({std::to_string(id), id % 2 == 0 ? "even" : "odd"}).value(),
-              kThreads * 3)
-        << id;
-  }
-}
-
-TEST(Concurrency, RemoveAndClearRaceWithRecordingAndScrapingWithoutLosingKeptChildren) {
-  metrics::Registry registry;
-  metrics::Counter counter{
-      {.name = "c", .documentation = "d", .labelnames = {"id"}, .registry = &registry}};
-  metrics::Histogram histogram{{.name = "h",
-                                .documentation = "d",
-                                .labelnames = {"id"},
-                                .buckets = {1},
-                                .registry = &registry}};
-  std::atomic<bool> stop{false};
-  std::thread churn([&] {
-    int round = 0;
-    while (!stop.load()) {
-      counter.labels({"churn" + std::to_string(round % 50)}).inc();
-      histogram.labels({"churn" + std::to_string(round % 50)}).observe(0.5);
-      if (round % 7 == 0) counter.remove({"churn" + std::to_string(round % 50)});
-      if (round % 13 == 0) histogram.remove({"churn" + std::to_string((round + 3) % 50)});
-      if (round % 101 == 0) counter.clear();
-      (void)metrics::generate_latest(registry);
-      ++round;
-    }
-  });
-  run_threads(kThreads, [&](int) {
-    auto kept = counter.labels({"kept"});
-    auto kept_histogram = histogram.labels({"kept"});
-    for (int i = 0; i < kIterations; ++i) {
-      kept.inc();
-      kept_histogram.observe(2);
-    }
-  });
-  stop = true;
-  churn.join();
-  // clear() hid "kept" too, but its handle kept counting and labels() brings it back.
-  EXPECT_EQ(counter.labels({"kept"}).value(), kThreads * kIterations);
-  const auto series = parse_histograms(metrics::generate_latest(registry), "h");
-  EXPECT_EQ(series.at("{id=\"kept\"}").count, kThreads * kIterations);
-}
-
-TEST(Concurrency, ThreadsThatExitHandTheirSlotsOverWithoutLosingCounts) {
-  metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
   metrics::Histogram histogram{
-      {.name = "h", .documentation = "d", .buckets = {1}, .registry = &registry}};
-  constexpr int kGenerations = 20;
-  for (int generation = 0; generation < kGenerations; ++generation) {
-    run_threads(2, [&](int) {
-      for (int i = 0; i < 1000; ++i) {
-        counter.inc();
-        histogram.observe(0.5);
-      }
-    });
-  }
-  EXPECT_EQ(counter.value(), kGenerations * 2 * 1000);
-  const auto series = parse_histograms(metrics::generate_latest(registry), "h");
-  EXPECT_EQ(series.at("").count, kGenerations * 2 * 1000);
-}
-
-TEST(Concurrency, MoreThreadsThanSlotsStayExact) {
-  metrics::Registry registry;
+      {.name = "h", .documentation = "d", .buckets = {1, 2, 4, 8}, .registry = &registry}};
   metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
-  metrics::Histogram histogram{
-      {.name = "h", .documentation = "d", .buckets = {1}, .registry = &registry}};
-  constexpr int kMany = 80;  // more than the 64 slots any machine gets
-  std::atomic<int> started{0};
-  run_threads(kMany, [&](int) {
-    ++started;
-    while (started.load() < kMany) std::this_thread::yield();  // all alive at once
-    for (int i = 0; i < 500; ++i) {
-      counter.inc();
-      histogram.observe(2);
+  // Exemplar k carries value k and labels naming k, with names and values of different lengths.
+  const auto labels_of = [](int k) {
+    return std::pair<std::string, std::string>("id" + std::string(static_cast<std::size_t>(k), 'x'),
+                                               std::to_string(k) + std::string(20 * k, 'v'));
+  };
+  Problems problems;
+  Scraper scraper(registry, metrics::Format::openmetrics_1_0_0, problems,
+                  [&labels_of](const testing_::Exposition& parsed, Problems& found) {
+                    for (const auto& sample : parsed.samples) {
+                      if (!sample.has_exemplar) continue;
+                      const int k = static_cast<int>(sample.exemplar_value);
+                      const auto [name, value] = labels_of(k);
+                      if (sample.exemplar_labels != testing_::Labels{{name, value}}) {
+                        found.add("torn exemplar on " + sample.name);
+                      }
+                    }
+                    for (const auto& [key, series] : testing_::histogram_series(parsed, "h")) {
+                      testing_::check_histogram("h", series, 5, {}, found);
+                    }
+                  });
+  testing_::run_threads(kThreads, [&](int index) {
+    for (int i = 0; i < kIterations / 4; ++i) {
+      const int k = 1 + (i + index) % 5;
+      const auto [name, value] = labels_of(k);
+      histogram.observe(k, {{name, value}});
+      counter.inc(k, {{name, value}});
     }
   });
-  EXPECT_EQ(counter.value(), kMany * 500);
-  const auto series = parse_histograms(metrics::generate_latest(registry), "h");
-  EXPECT_EQ(series.at("").count, kMany * 500);
-  EXPECT_EQ(series.at("").cumulative.back(), kMany * 500);
+  scraper.stop();
+  EXPECT_TRUE(problems.empty()) << problems.summary();
+  const auto parsed = testing_::parse_exposition(
+      metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0),
+      metrics::Format::openmetrics_1_0_0);
+  EXPECT_EQ(parsed.value("h_count"), kThreads * (kIterations / 4));
+  EXPECT_EQ(parsed.value("c_total"), kThreads * (kIterations / 4) * 3);  // k averages 3
 }

@@ -1,98 +1,267 @@
-// Compiled twice: as C++20 (in unit_tests) and as C++17 (labels_cxx17_tests). It therefore sets
-// Options fields by assignment instead of designated initializers.
+// labels(): by position and by name, for every metric type. Compiled twice, as C++20 (in
+// unit_tests) and as C++17 (labels_cxx17_tests): both forms must resolve without ambiguity under
+// both standards. It therefore sets Options fields by assignment, not designated initializers.
 #include "bentoml/metrics/labels.hpp"
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "bentoml/metrics.hpp"
 #include "test_support.hpp"
 
 namespace metrics = bentoml::metrics;
 using metrics::testing::contains;
+using metrics::testing::has_line;
+using metrics::testing::parse_exposition;
 
-// A value converts from one string-like argument only; a pair needs exactly two.
+// A value converts from exactly one string-like argument; a pair needs exactly two.
 static_assert(std::is_convertible_v<const char*, metrics::LabelValue>);
 static_assert(std::is_convertible_v<std::string, metrics::LabelValue>);
+static_assert(std::is_convertible_v<const std::string&, metrics::LabelValue>);
 static_assert(std::is_convertible_v<std::string_view, metrics::LabelValue>);
 static_assert(!std::is_constructible_v<metrics::LabelValue, const char*, const char*>);
+static_assert(!std::is_constructible_v<metrics::LabelValue, const char*, std::size_t>);
+static_assert(!std::is_constructible_v<metrics::LabelValue, int>);
 static_assert(!std::is_convertible_v<const char*, metrics::LabelPair>);
+static_assert(!std::is_constructible_v<metrics::LabelPair, const char*>);
+static_assert(!std::is_constructible_v<metrics::LabelPair, std::string>);
 static_assert(std::is_constructible_v<metrics::LabelPair, const char*, const char*>);
+static_assert(std::is_constructible_v<metrics::LabelPair, std::string, std::string_view>);
+static_assert(!std::is_constructible_v<metrics::LabelPair, const char*, const char*, const char*>);
 
 namespace {
-metrics::Counter make_counter(metrics::Registry& registry) {
+
+// The same overload pair labels() has: which one does each spelling pick, at compile time?
+constexpr int form(std::initializer_list<metrics::LabelValue>) { return 1; }
+constexpr int form(std::initializer_list<metrics::LabelPair>) { return 2; }
+// Two string literals are two positional values, never one pair (nor, in C++20, the iterator
+// pair std::string_view{"a", "b"}).
+static_assert(form({"a", "b"}) == 1);
+static_assert(form({"a"}) == 1);
+static_assert(form({std::string_view("a"), "b"}) == 1);
+static_assert(form({{"a", "b"}}) == 2);
+static_assert(form({{"a", "b"}, {"c", "d"}}) == 2);
+
+metrics::Counter::Options counter_options(metrics::Registry& registry) {
   metrics::Counter::Options options;
   options.name = "c";
   options.documentation = "d";
   options.labelnames = {"torch_version", "device_id"};
   options.registry = &registry;
-  return metrics::Counter(options);
+  return options;
 }
+
+/// The error message of `call`, or "no exception".
+template <class Call>
+std::string error_of(Call call) {
+  try {
+    call();
+  } catch (const metrics::Error& error) {
+    return error.what();
+  }
+  return "no exception";
+}
+
 }  // namespace
 
 TEST(Labels, ByPositionAndByNameReachTheSameChild) {
   metrics::Registry registry;
-  auto counter = make_counter(registry);
+  metrics::Counter counter(counter_options(registry));
   counter.labels({"2.1.0", "cuda:0"}).inc();
   counter.labels({{"device_id", "cuda:0"}, {"torch_version", "2.1.0"}}).inc();
   counter.labels({{"torch_version", "2.1.0"}, {"device_id", "cuda:0"}}).inc();
   const std::string version = "2.1.0";
   const std::string_view device = "cuda:0";
+  const char* device_pointer = "cuda:0";
   counter.labels({version, device}).inc();
-  EXPECT_EQ(counter.labels({"2.1.0", "cuda:0"}).value(), 4);
+  counter.labels({std::string_view(version), device_pointer}).inc();
+  counter.labels({std::string("2.1.0"), std::string("cuda:0")}).inc();
+  counter.labels({{"device_id", std::string("cuda:0")}, {std::string("torch_version"), version}})
+      .inc();
+  EXPECT_EQ(counter.labels({"2.1.0", "cuda:0"}).value(), 7);
   const std::string text = metrics::generate_latest(registry);
-  EXPECT_TRUE(
-      metrics::testing::has_line(text, "c_total{device_id=\"cuda:0\",torch_version=\"2.1.0\"} 4.0"))
-      << text;
-  // Two values are two labels, never one string built from an iterator pair.
-  EXPECT_FALSE(contains(text, "2.1.0cuda"));
+  EXPECT_TRUE(has_line(text, "c_total{device_id=\"cuda:0\",torch_version=\"2.1.0\"} 7.0")) << text;
+  EXPECT_EQ(metrics::testing::lines_starting_with(text, "c_total{"), 1) << text;
+}
+
+TEST(Labels, TwoLiteralsAreTwoValuesNeverAPair) {
+  metrics::Registry registry;
+  metrics::Counter::Options options;
+  options.name = "one";
+  options.labelnames = {"a"};
+  options.registry = &registry;
+  metrics::Counter counter(options);
+  // {"a", "b"} is two positional values: one too many, not the pair a="b".
+  const std::string message = error_of([&] { counter.labels({"a", "b"}); });
+  EXPECT_TRUE(contains(message, "'one'")) << message;
+  EXPECT_TRUE(contains(message, "got 2")) << message;
+  counter.labels({{"a", "b"}}).inc(2);  // by name: a="b"
+  counter.labels({"b"}).inc();          // by position: the same child
+  counter.labels({"a"}).inc(5);         // a="a", another child
+  const std::string text = metrics::generate_latest(registry);
+  EXPECT_TRUE(has_line(text, "one_total{a=\"b\"} 3.0")) << text;
+  EXPECT_TRUE(has_line(text, "one_total{a=\"a\"} 5.0")) << text;
+  EXPECT_FALSE(contains(text, "ab")) << text;
+}
+
+TEST(Labels, EveryMetricTypeAcceptsBothForms) {
+  metrics::Registry registry;
+  metrics::Gauge::Options gauge_options;
+  gauge_options.name = "g";
+  gauge_options.labelnames = {"x", "y"};
+  gauge_options.registry = &registry;
+  metrics::Gauge gauge(gauge_options);
+  gauge.labels({"1", "2"}).set(3);
+  gauge.labels({{"y", "2"}, {"x", "1"}}).inc();
+  metrics::Histogram::Options histogram_options;
+  histogram_options.name = "h";
+  histogram_options.labelnames = {"x", "y"};
+  histogram_options.buckets = {1};
+  histogram_options.registry = &registry;
+  metrics::Histogram histogram(histogram_options);
+  histogram.labels({"1", "2"}).observe(0.5);
+  histogram.labels({{"y", "2"}, {"x", "1"}}).observe(1.5);
+  metrics::Summary::Options summary_options;
+  summary_options.name = "s";
+  summary_options.labelnames = {"x", "y"};
+  summary_options.registry = &registry;
+  metrics::Summary summary(summary_options);
+  summary.labels({"1", "2"}).observe(0.5);
+  summary.labels({{"y", "2"}, {"x", "1"}}).observe(1.5);
+  const std::string text = metrics::generate_latest(registry);
+  EXPECT_TRUE(has_line(text, "g{x=\"1\",y=\"2\"} 4.0")) << text;
+  EXPECT_TRUE(has_line(text, "h_bucket{le=\"1.0\",x=\"1\",y=\"2\"} 1.0")) << text;
+  EXPECT_TRUE(has_line(text, "h_count{x=\"1\",y=\"2\"} 2.0")) << text;
+  EXPECT_TRUE(has_line(text, "s_count{x=\"1\",y=\"2\"} 2.0")) << text;
+  EXPECT_TRUE(has_line(text, "s_sum{x=\"1\",y=\"2\"} 2.0")) << text;
+  EXPECT_EQ(metrics::testing::lines_starting_with(text, "s_count"), 1) << text;
 }
 
 TEST(Labels, DistinctValuesAreDistinctChildren) {
   metrics::Registry registry;
-  auto counter = make_counter(registry);
+  metrics::Counter counter(counter_options(registry));
   counter.labels({"a", "bc"}).inc();
   counter.labels({"ab", "c"}).inc(2);
   counter.labels({"", "abc"}).inc(3);
   counter.labels({"a long value beyond eight bytes", "x"}).inc(4);
+  counter.labels({"abc", ""}).inc(5);
   EXPECT_EQ(counter.labels({"a", "bc"}).value(), 1);
   EXPECT_EQ(counter.labels({"ab", "c"}).value(), 2);
   EXPECT_EQ(counter.labels({"", "abc"}).value(), 3);
   EXPECT_EQ(counter.labels({"a long value beyond eight bytes", "x"}).value(), 4);
+  EXPECT_EQ(counter.labels({"abc", ""}).value(), 5);
   EXPECT_EQ(counter.labels({"a long value beyond eight byteS", "x"}).value(), 0);
+  // A value with a NUL byte is its own value, not cut at the NUL.
+  counter.labels({std::string_view("a\0b", 3), "x"}).inc(6);
+  EXPECT_EQ(counter.labels({"a", "x"}).value(), 0);
+  EXPECT_EQ(counter.labels({std::string("a\0b", 3), "x"}).value(), 6);
 }
 
 TEST(Labels, ManyChildrenSurviveTableGrowth) {
   metrics::Registry registry;
-  auto counter = make_counter(registry);
+  metrics::Counter counter(counter_options(registry));
   for (int i = 0; i < 5000; ++i) counter.labels({std::to_string(i), "d"}).inc(i);
   for (int i = 0; i < 5000; ++i) {
-    ASSERT_EQ(counter.labels({std::to_string(i), "d"}).value(), i) << i;
+    ASSERT_EQ(counter.labels({{"device_id", "d"}, {"torch_version", std::to_string(i)}}).value(),
+              i)
+        << i;
   }
+  const auto parsed = parse_exposition(metrics::generate_latest(registry));
+  ASSERT_EQ(parsed.error, "");
+  EXPECT_EQ(parsed.find("c_total", {{"torch_version", "4999"}, {"device_id", "d"}}).size(), 1u);
+  int totals = 0;
+  for (const auto& sample : parsed.samples) totals += sample.name == "c_total";
+  EXPECT_EQ(totals, 5000);
+}
+
+TEST(Labels, MoreThanSixteenLabelsByPositionAndByName) {
+  metrics::Registry registry;
+  metrics::Gauge::Options options;
+  options.name = "wide";
+  options.registry = &registry;
+  for (int i = 0; i < 20; ++i) options.labelnames.push_back("l" + std::to_string(i));
+  metrics::Gauge gauge(options);
+  const std::vector<std::string> values = [] {
+    std::vector<std::string> result;
+    for (int i = 0; i < 20; ++i) result.push_back("v" + std::to_string(i));
+    return result;
+  }();
+  gauge
+      .labels({values[0], values[1], values[2], values[3], values[4], values[5], values[6],
+               values[7], values[8], values[9], values[10], values[11], values[12], values[13],
+               values[14], values[15], values[16], values[17], values[18], values[19]})
+      .set(7);
+  // By name, in reverse order.
+  const double by_name =
+      gauge
+          .labels({{"l19", "v19"}, {"l18", "v18"}, {"l17", "v17"}, {"l16", "v16"}, {"l15", "v15"},
+                   {"l14", "v14"}, {"l13", "v13"}, {"l12", "v12"}, {"l11", "v11"}, {"l10", "v10"},
+                   {"l9", "v9"},   {"l8", "v8"},   {"l7", "v7"},   {"l6", "v6"},   {"l5", "v5"},
+                   {"l4", "v4"},   {"l3", "v3"},   {"l2", "v2"},   {"l1", "v1"},   {"l0", "v0"}})
+          .value();
+  EXPECT_EQ(by_name, 7);
+  const auto parsed = parse_exposition(metrics::generate_latest(registry));
+  ASSERT_EQ(parsed.error, "");
+  ASSERT_EQ(parsed.samples.size(), 1u);
+  EXPECT_EQ(parsed.samples[0].labels.size(), 20u);
+  EXPECT_EQ(parsed.samples[0].labels.at("l13"), "v13");
+  EXPECT_EQ(parsed.samples[0].value, 7);
 }
 
 TEST(Labels, WrongCountUnknownOrRepeatedNamesThrowNamingTheMetric) {
   metrics::Registry registry;
-  auto counter = make_counter(registry);
-  try {
-    counter.labels({"only one"});
-    FAIL();
-  } catch (const metrics::Error& error) {
-    EXPECT_TRUE(contains(error.what(), "'c'")) << error.what();
-    EXPECT_TRUE(contains(error.what(), "torch_version, device_id")) << error.what();
-  }
-  EXPECT_THROW(counter.labels({"a", "b", "c"}), metrics::Error);
-  EXPECT_THROW(counter.labels({{"torch_version", "a"}, {"device", "b"}}), metrics::Error);
-  EXPECT_THROW(counter.labels({{"torch_version", "a"}, {"torch_version", "b"}}), metrics::Error);
-  EXPECT_THROW(counter.labels({{"torch_version", "a"}}), metrics::Error);
+  metrics::Counter counter(counter_options(registry));
+  std::string message = error_of([&] { counter.labels({"only one"}); });
+  EXPECT_TRUE(contains(message, "'c'")) << message;
+  EXPECT_TRUE(contains(message, "torch_version, device_id")) << message;
+  EXPECT_TRUE(contains(message, "got 1")) << message;
+  message = error_of([&] { counter.labels({"a", "b", "c"}); });
+  EXPECT_TRUE(contains(message, "'c'") && contains(message, "got 3")) << message;
+  message = error_of([&] { counter.labels({{"torch_version", "a"}, {"device", "b"}}); });
+  EXPECT_TRUE(contains(message, "'c'") && contains(message, "'device'")) << message;
+  message = error_of([&] { counter.labels({{"torch_version", "a"}, {"torch_version", "b"}}); });
+  EXPECT_TRUE(contains(message, "'c'") && contains(message, "torch_version")) << message;
+  message = error_of([&] { counter.labels({{"torch_version", "a"}}); });
+  EXPECT_TRUE(contains(message, "'c'") && contains(message, "got 1")) << message;
+  message = error_of(
+      [&] { counter.labels({{"torch_version", "a"}, {"device_id", "b"}, {"extra", "c"}}); });
+  EXPECT_TRUE(contains(message, "'c'")) << message;
+  // remove() checks the same way.
+  message = error_of([&] { counter.remove({"a"}); });
+  EXPECT_TRUE(contains(message, "'c'") && contains(message, "got 1")) << message;
+  message = error_of([&] { counter.remove({{"torch_version", "a"}, {"nope", "b"}}); });
+  EXPECT_TRUE(contains(message, "'c'") && contains(message, "'nope'")) << message;
+  // Nothing was created by the failed calls.
+  EXPECT_EQ(metrics::generate_latest(registry), "# HELP c_total d\n# TYPE c_total counter\n");
+}
+
+TEST(Labels, ValuesAreEscapedAndSortedByNameInTheExposition) {
+  metrics::Registry registry;
+  metrics::Gauge::Options options;
+  options.name = "g";
+  options.labelnames = {"zeta", "alpha", "mid"};
+  options.registry = &registry;
+  metrics::Gauge gauge(options);
+  gauge.labels({"z", "quote\"back\\slash", "new\nline"}).set(1);
+  const std::string text = metrics::generate_latest(registry);
+  EXPECT_TRUE(
+      has_line(text, "g{alpha=\"quote\\\"back\\\\slash\",mid=\"new\\nline\",zeta=\"z\"} 1.0"))
+      << text;
+  const auto parsed = parse_exposition(text);
+  ASSERT_EQ(parsed.error, "");
+  EXPECT_EQ(parsed.value("g", {{"alpha", "quote\"back\\slash"}, {"mid", "new\nline"},
+                               {"zeta", "z"}}),
+            1);
 }
 
 TEST(Labels, UnicodeValuesAreKeptAsBytes) {
   metrics::Registry registry;
-  auto counter = make_counter(registry);
+  metrics::Counter counter(counter_options(registry));
   counter.labels({"ünïcødé", "设备"}).inc();
   EXPECT_TRUE(contains(metrics::generate_latest(registry),
                        "c_total{device_id=\"设备\",torch_version=\"ünïcødé\"} 1.0"));

@@ -1,4 +1,5 @@
-// The README quick start, verbatim in spirit: define metrics, record, expose.
+// The README quick start as an outside program: define metrics, record, serve, print the text.
+// (consumer_test.sh also compiles the README's block itself, as written.)
 #include <bentoml/metrics.hpp>
 
 #include <iostream>
@@ -22,6 +23,7 @@ int main() {
   metrics::Gauge in_progress{{.name = "in_progress", .documentation = "In flight"}};
   in_progress.inc();
   in_progress.dec();
+  in_progress.set_to_current_time();
   in_progress.set(3);
   { auto scope = in_progress.track_inprogress(); }
   metrics::Summary payload{{.name = "payload_bytes", .documentation = "Payload size"}};
