@@ -55,8 +55,8 @@ inline bool contains(const std::string& what, const std::string& part) {
   return what.find(part) != std::string::npos;
 }
 
-/// Tests that read `_created` series must not inherit PROMETHEUS_DISABLE_CREATED_SERIES.
-inline void enable_created_series() { ::unsetenv("PROMETHEUS_DISABLE_CREATED_SERIES"); }
+/// Tests that read `_created` series switch them on, whatever another test left.
+inline void enable_created_series() { metrics::enable_created_metrics(); }
 
 using Labels = std::map<std::string, std::string>;
 

@@ -2,8 +2,8 @@
 #include "exposition_writer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "number_format.hpp"
@@ -11,7 +11,7 @@
 namespace bentoml::metrics::detail {
 namespace {
 
-bool created_series_enabled() {
+bool environment_enables_created_series() {
   // As prometheus_client: PROMETHEUS_DISABLE_CREATED_SERIES in (true, 1, t), any case, disables.
   const char* setting = std::getenv("PROMETHEUS_DISABLE_CREATED_SERIES");
   if (setting == nullptr) return true;
@@ -20,6 +20,25 @@ bool created_series_enabled() {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return !(lowered == "true" || lowered == "1" || lowered == "t");
 }
+
+/// -1 until the environment has been read; then 0 (off) or 1 (on). Constant-initialized, so it
+/// is valid even for a scrape made by another static object's constructor.
+std::atomic<int> created_series_state{-1};
+
+int created_series_now() noexcept {
+  int state = created_series_state.load(std::memory_order_acquire);
+  if (state < 0) {
+    const int from_environment = environment_enables_created_series() ? 1 : 0;
+    // Only the first reading counts; an explicit switch made meanwhile wins.
+    created_series_state.compare_exchange_strong(state, from_environment,
+                                                 std::memory_order_acq_rel);
+    state = created_series_state.load(std::memory_order_acquire);
+  }
+  return state;
+}
+
+/// Reads the environment while the library is loaded, before threads could call setenv().
+[[maybe_unused]] const int created_series_at_load = created_series_now();
 
 void append_escaped_help(std::string& out, std::string_view help, bool escape_quotes) {
   for (char c : help) {
@@ -57,7 +76,7 @@ std::string le_value(double bound) {
 }
 
 ExpositionWriter::ExpositionWriter(std::string& out, Format format)
-    : out_(out), format_(format), created_series_(created_series_enabled()) {}
+    : out_(out), format_(format), created_series_(created_series_now() > 0) {}
 
 void ExpositionWriter::header(std::string_view name, const FamilyIdentity& identity,
                               std::string_view type) {
@@ -157,19 +176,14 @@ void ExpositionWriter::bucket_sample(std::string_view name, const ChildHeader& c
 }
 
 void ExpositionWriter::exemplar(const ExemplarReading& reading) {
-  // Labels stored as name\0value\0...; written sorted by name, as prometheus_client does.
+  // Written sorted by name, as prometheus_client does (names are unique: validate_exemplar).
   std::string_view pairs[2 * kMaxExemplarRunes];
   std::size_t count = 0;
-  std::size_t at = 0;
-  while (at < reading.size && count + 1 < std::size(pairs)) {
-    const char* name = reading.bytes + at;
-    const std::size_t name_size = std::strlen(name);
-    const char* value = name + name_size + 1;
-    const std::size_t value_size = std::strlen(value);
-    pairs[count++] = {name, name_size};
-    pairs[count++] = {value, value_size};
-    at += name_size + value_size + 2;
-  }
+  for_each_exemplar_label(reading, [&](std::string_view name, std::string_view value) {
+    if (count + 1 >= std::size(pairs)) return;
+    pairs[count++] = name;
+    pairs[count++] = value;
+  });
   std::size_t order[kMaxExemplarRunes];
   for (std::size_t i = 0; i < count / 2; ++i) order[i] = i;
   std::sort(order, order + count / 2,
@@ -193,3 +207,15 @@ void ExpositionWriter::finish() {
 }
 
 }  // namespace bentoml::metrics::detail
+
+namespace bentoml::metrics {
+
+void disable_created_metrics() noexcept {
+  detail::created_series_state.store(0, std::memory_order_release);
+}
+void enable_created_metrics() noexcept {
+  detail::created_series_state.store(1, std::memory_order_release);
+}
+bool created_metrics_enabled() noexcept { return detail::created_series_now() > 0; }
+
+}  // namespace bentoml::metrics

@@ -89,12 +89,13 @@ void HistogramFamily::write(ExpositionWriter& writer) const {
   for (std::size_t i = 0; i < bounds_.size(); ++i) le[i] = le_value(bounds_[i]);
   le.back() = "+Inf";
   std::vector<std::uint64_t> buckets(bucket_count);
+  std::vector<std::uint64_t> scratch(bucket_count);
   ExemplarReading exemplar;
   ReadingGuard guard(reading_);
   for_each_active(*this, [&](const ChildHeader& child) {
     const HistogramCell& cell = static_cast<const Child<HistogramCell>&>(child).cell;
     std::fill(buckets.begin(), buckets.end(), 0);
-    HistogramReading reading{buckets.data()};
+    HistogramReading reading{buckets.data(), scratch.data()};
     cell.read_into(reading);
     if (histogram) {
       std::uint64_t cumulative = 0;

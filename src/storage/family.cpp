@@ -11,6 +11,7 @@
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "storage/fork_safety.hpp"
 
 namespace bentoml::metrics::detail {
 
@@ -98,11 +99,16 @@ void destroy_child_of(ChildHeader* child, bool aligned) noexcept {
 
 // ---- FamilyBase -----------------------------------------------------------------------------
 
-FamilyBase::FamilyBase(FamilyIdentity identity) : identity_(std::move(identity)) {}
+FamilyBase::FamilyBase(FamilyIdentity identity) : identity_(std::move(identity)) {
+  track_for_fork(this);
+}
 
-FamilyBase::~FamilyBase() = default;
+FamilyBase::~FamilyBase() { untrack_for_fork(this); }
+
+void FamilyBase::after_fork_in_child() noexcept {}
 
 void FamilyBase::destroy_children() noexcept {
+  untrack_for_fork(this);  // before any child is freed: the fork handlers walk the children
   ChildHeader* child = index_.first();
   while (child != nullptr) {
     ChildHeader* next = child->next_in_order.load(std::memory_order_relaxed);
@@ -228,6 +234,31 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
 
 void HistogramFamily::destroy_child(ChildHeader* child) noexcept {
   destroy_child_of<HistogramCell>(child, true);
+}
+
+// ---- after fork() ---------------------------------------------------------------------------
+
+namespace {
+template <class Cell, class Visit>
+void for_each_child_cell(const FamilyBase& family, Visit&& visit) {
+  for (ChildHeader* child = family.first_child(); child != nullptr;
+       child = child->next_in_order.load(std::memory_order_relaxed)) {
+    visit(static_cast<Child<Cell>*>(child)->cell);
+  }
+}
+}  // namespace
+
+void CounterFamily::after_fork_in_child() noexcept {
+  for_each_child_cell<CounterStorage>(*this, [](CounterStorage& cell) { cell.after_fork_in_child(); });
+}
+
+void GaugeFamily::after_fork_in_child() noexcept {
+  for_each_child_cell<GaugeCell>(*this, [](GaugeCell& cell) { cell.after_fork_in_child(); });
+}
+
+void HistogramFamily::after_fork_in_child() noexcept {
+  reading_.clear(std::memory_order_relaxed);  // a scrape of a dead thread may have held it
+  for_each_child_cell<HistogramCell>(*this, [](HistogramCell& cell) { cell.after_fork_in_child(); });
 }
 
 }  // namespace bentoml::metrics::detail

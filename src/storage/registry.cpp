@@ -7,6 +7,7 @@
 
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "storage/fork_safety.hpp"
 
 namespace bentoml::metrics {
 namespace {
@@ -29,9 +30,10 @@ std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
 
 }  // namespace
 
-Registry::Registry() = default;
+Registry::Registry() { detail::track_for_fork(this); }
 
 Registry::~Registry() {
+  detail::untrack_for_fork(this);
   Node* node = head_.load(std::memory_order_acquire);
   while (node != nullptr) delete std::exchange(node, node->next.load(std::memory_order_relaxed));
 }
@@ -41,7 +43,7 @@ void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
   std::lock_guard<std::mutex> lock(registration_mutex_);
   for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
        node = node->next.load(std::memory_order_relaxed)) {
-    if (!node->registered.load(std::memory_order_relaxed)) continue;
+    if (node->unregistered_at.load(std::memory_order_relaxed) != 0) continue;
     for (const std::string& taken : claimed_names(*node->family)) {
       for (const std::string& name : wanted) {
         if (taken == name) {
@@ -51,7 +53,8 @@ void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
       }
     }
   }
-  auto* node = new Node{std::move(family)};
+  const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
+  auto* node = new Node{std::move(family), version};
   // release: a scrape that reaches the node (acquire) sees the family fully built.
   if (tail_ == nullptr) {
     head_.store(node, std::memory_order_release);
@@ -59,14 +62,18 @@ void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
     tail_->next.store(node, std::memory_order_release);
   }
   tail_ = node;
+  version_.store(version, std::memory_order_release);
 }
 
 bool Registry::unregister(std::string_view name) {
   std::lock_guard<std::mutex> lock(registration_mutex_);
   for (Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
        node = node->next.load(std::memory_order_relaxed)) {
-    if (node->registered.load(std::memory_order_relaxed) && node->family->name() == name) {
-      node->registered.store(false, std::memory_order_release);
+    if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
+        node->family->name() == name) {
+      const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
+      node->unregistered_at.store(version, std::memory_order_relaxed);
+      version_.store(version, std::memory_order_release);  // publishes the store above
       return true;
     }
   }

@@ -35,6 +35,13 @@ int thread_slot_count() noexcept {
   return count;
 }
 
+void release_thread_slots_after_fork() noexcept {
+  const int slot_plus_one = tls_slot_plus_one;
+  // The next holder of a dead thread's slot continues its cells: that thread writes no more.
+  held_slots.store(slot_plus_one > 0 ? std::uint64_t{1} << (slot_plus_one - 1) : 0,
+                   std::memory_order_release);
+}
+
 int claim_thread_slot() noexcept {
   const int count = thread_slot_count();
   std::uint64_t held = held_slots.load(std::memory_order_relaxed);

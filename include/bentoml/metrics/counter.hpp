@@ -33,11 +33,15 @@ class CounterChild {
     if (BENTOML_METRICS_UNLIKELY(!(amount >= 0))) detail::throw_bad_increment(*family_, amount);
     storage_->value.add(amount);
   }
-  /// Adds `amount` and keeps `exemplar` as the latest one (OpenMetrics exposition).
+  /// Adds `amount` and keeps `exemplar` as the latest one (OpenMetrics exposition). An empty
+  /// exemplar is none: the previous one stays, as in prometheus_client. Throws metrics::Error
+  /// (changing nothing) if the exemplar is invalid (see validate_exemplar) or too long.
   void inc(double amount, Exemplar exemplar) {
     detail::validate_exemplar(family_->name(), exemplar);
     inc(amount);
-    storage_->store_exemplar(exemplar, amount, detail::unix_time_now());
+    if (exemplar.size() != 0) {
+      storage_->store_exemplar(exemplar, amount, detail::unix_time_now());
+    }
   }
   /// The current value.
   [[nodiscard]] double value() const noexcept { return storage_->value.value(); }

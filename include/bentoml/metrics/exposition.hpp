@@ -40,4 +40,15 @@ std::string generate_latest(const Registry& registry, Format format = Format::te
 /// The exposition of the default registry in text format 0.0.4.
 std::string generate_latest();
 
+/// Switch the `_created` series of counters, histograms and summaries off or on for every later
+/// scrape (newer prometheus_client's functions of the same names). Any thread, any time.
+/// The initial state comes from PROMETHEUS_DISABLE_CREATED_SERIES, read once when the library
+/// is loaded, as prometheus_client reads it once at import: `true`, `1` or `t` (any case)
+/// disables. Changing the environment later has no effect (and reading it at every scrape would
+/// race with a concurrent setenv()).
+void disable_created_metrics() noexcept;
+void enable_created_metrics() noexcept;
+/// Whether scrapes currently write `_created` series.
+[[nodiscard]] bool created_metrics_enabled() noexcept;
+
 }  // namespace bentoml::metrics

@@ -3,7 +3,7 @@
 // Exposed as `<name>_bucket{le=...}` (cumulative, ending with +Inf), `_count`, `_sum`, `_created`.
 // Thread-safety: every member may be called from any number of threads; scrapes are consistent
 // (`_count` equals the `+Inf` bucket and the sum of the buckets, `_sum` covers the same
-// observations). Cost of `observe` on a child: a bucket search (linear up to 32 bounds, binary
+// observations). Cost of `observe` on a child: a bucket search (linear up to 8 bounds, binary
 // above) and one LOCK'd add plus plain stores into the calling thread's own shard; no lock, no
 // allocation once the child exists (a second thread writing a child allocates its shard once).
 #pragma once
@@ -36,7 +36,9 @@ class HistogramChild {
     detail::validate_exemplar(family_->name(), exemplar);
     const std::size_t bucket = cell_->bucket_for(value);
     cell_->observe_in_bucket(bucket, value);
-    cell_->store_exemplar(bucket, exemplar, value, detail::unix_time_now());
+    if (exemplar.size() != 0) {  // an empty exemplar is none: the bucket's previous one stays
+      cell_->store_exemplar(bucket, exemplar, value, detail::unix_time_now());
+    }
   }
   /// Observes the seconds until the returned object goes out of scope.
   [[nodiscard]] Timer time() noexcept { return {&observe_into, cell_}; }

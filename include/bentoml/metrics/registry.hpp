@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -17,6 +18,7 @@ namespace bentoml::metrics {
 
 namespace detail {
 class FamilyBase;
+struct ForkHandlers;
 }
 
 class Registry {
@@ -33,23 +35,34 @@ class Registry {
   /// Internal: adds a family; throws metrics::Error when one of its names is taken.
   void register_family(std::shared_ptr<detail::FamilyBase> family);
 
-  /// Internal: calls `visit(const detail::FamilyBase&)` for each registered family, in
-  /// registration order. Lock-free.
+  /// Internal: calls `visit(const detail::FamilyBase&)` for each family registered at one moment
+  /// (the start of the call), in registration order: a name unregistered and registered again
+  /// meanwhile is visited at most once. Lock-free.
   template <class Visit>
   void for_each_family(Visit&& visit) const {
+    // acquire: every node linked and every unregistration made up to this version is visible.
+    const std::uint64_t now = version_.load(std::memory_order_acquire);
     for (const Node* node = head_.load(std::memory_order_acquire); node != nullptr;
          node = node->next.load(std::memory_order_acquire)) {
-      if (node->registered.load(std::memory_order_acquire)) visit(*node->family);
+      if (node->registered_at > now) break;  // registered after the snapshot, as all that follow
+      const std::uint64_t unregistered = node->unregistered_at.load(std::memory_order_relaxed);
+      if (unregistered == 0 || unregistered > now) visit(*node->family);
     }
   }
 
  private:
+  friend struct detail::ForkHandlers;  // holds registration_mutex_ across fork()
+
   struct Node {
     std::shared_ptr<detail::FamilyBase> family;
-    std::atomic<bool> registered{true};
+    std::uint64_t registered_at = 0;                ///< the version that registered it
+    std::atomic<std::uint64_t> unregistered_at{0};  ///< 0 while registered
     std::atomic<Node*> next{nullptr};
   };
 
+  /// Counts registrations and unregistrations (under the mutex); published with release after
+  /// the change it counts, so a scrape that reads version v sees every change up to v.
+  std::atomic<std::uint64_t> version_{0};
   std::atomic<Node*> head_{nullptr};
   Node* tail_ = nullptr;
   std::mutex registration_mutex_;

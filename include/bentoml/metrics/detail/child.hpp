@@ -2,7 +2,8 @@
 //
 // A child is created once, under its family's creation mutex, and never freed or moved while the
 // family lives: handles returned by `labels()` point straight at it, and `remove()` only marks it
-// inactive. Its label values and its pre-rendered label text live in one immutable block.
+// inactive; labels() of the same values later revives it with its values and `_created` as they
+// were (the series continues). Its raw label values live in one immutable block.
 #pragma once
 
 #include <atomic>
@@ -58,7 +59,7 @@ class LabelBlock {
 struct ChildHeader {
   std::uint64_t hash = 0;
   const char* labels = nullptr;  ///< a LabelBlock, owned by the child's allocation
-  double created = 0;            ///< seconds since the epoch (reset when revived after remove)
+  double created = 0;  ///< seconds since the epoch when first created; kept when revived
   std::atomic<ChildHeader*> next_in_order{nullptr};  ///< creation order, for exposition
   std::atomic<bool> active{true};  ///< false after remove()/clear(): left out of exposition
 

@@ -169,17 +169,28 @@ class GaugeCell {
   }
   /// The function's result when one is set, else the stored value.
   [[nodiscard]] double current() const;
-  /// From now on, scrapes report `function()`. The replaced function is kept until the cell dies
-  /// (a scrape may be calling it).
+  /// From now on, scrapes report `function()`. The replaced function is freed as soon as no
+  /// scrape can be calling it (at the latest by a later set_function or the cell's end).
   void set_function(std::function<double()> function);
+  /// In a child process after fork(): forgets scrapes that dead threads were running.
+  void after_fork_in_child() noexcept;
 
  private:
   struct Function {
     std::function<double()> call;
-    Function* replaced;
+    Function* next_retired = nullptr;
   };
+  /// Allocated by the first set_function, so that a plain gauge stays two words.
+  struct Functions {
+    std::atomic<Function*> current{nullptr};
+    std::atomic<Function*> retired{nullptr};  ///< replaced, maybe still being called
+    std::atomic<int> callers{0};              ///< scrapes inside current() right now
+  };
+  Functions* functions() const noexcept { return functions_.load(std::memory_order_acquire); }
+  void retire(Functions& functions, Function* chain) noexcept;
+
   std::atomic<std::uint64_t> bits_{0};
-  std::atomic<Function*> function_{nullptr};
+  std::atomic<Functions*> functions_{nullptr};
 };
 
 }  // namespace bentoml::metrics::detail

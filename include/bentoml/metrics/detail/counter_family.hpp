@@ -26,6 +26,9 @@ class CounterStorage {
     const ExemplarSlot* slot = exemplar_.load(std::memory_order_acquire);
     return slot != nullptr && slot->load(out);
   }
+  void after_fork_in_child() noexcept {
+    if (ExemplarSlot* slot = exemplar_.load(std::memory_order_acquire)) slot->after_fork_in_child();
+  }
 
  private:
   std::atomic<ExemplarSlot*> exemplar_{nullptr};
@@ -39,6 +42,7 @@ class CounterFamily final : public FamilyBase {
     return static_cast<Child<CounterStorage>*>(child)->cell;
   }
   void write(ExpositionWriter& writer) const override;
+  void after_fork_in_child() noexcept override;
 
  private:
   ChildHeader* make_child(const std::string_view* values) override;
@@ -53,6 +57,7 @@ class GaugeFamily final : public FamilyBase {
     return static_cast<Child<GaugeCell>*>(child)->cell;
   }
   void write(ExpositionWriter& writer) const override;
+  void after_fork_in_child() noexcept override;
 
  private:
   ChildHeader* make_child(const std::string_view* values) override;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
@@ -125,6 +126,12 @@ class FamilyBase {
 
   /// The first child in creation order (active or not).
   [[nodiscard]] ChildHeader* first_child() const noexcept { return index_.first(); }
+
+  /// The mutex of child creation, remove() and clear() (also held across fork()).
+  std::mutex& creation_mutex() noexcept { return index_.creation_mutex(); }
+  /// In a child process after fork(), before any other thread exists: completes or drops what
+  /// the parent's other threads left half done in this family's children.
+  virtual void after_fork_in_child() noexcept;
 
  protected:
   /// Builds a child for `values` (label-name order) with its label block. Under the mutex.

@@ -98,9 +98,14 @@ class HistogramCell {
     return slots != nullptr && slots[bucket].load(out);
   }
 
-  /// Adds a consistent reading to `reading` (whose `buckets` has bucket_count() entries).
-  /// Readers of one cell must be serialized by the caller.
+  /// Adds a consistent reading to `reading` (whose `buckets` and `scratch` have bucket_count()
+  /// entries) without waiting for writers that are not running. Readers of one cell must be
+  /// serialized by the caller.
   void read_into(HistogramReading& reading) const noexcept;
+
+  /// In a child process after fork(), before any other thread exists: completes or drops what
+  /// the parent's other threads left in flight (see HistogramShard::after_fork_in_child).
+  void after_fork_in_child() noexcept;
 
  private:
   void observe_elsewhere(int slot, std::size_t bucket, double value) noexcept;

@@ -22,6 +22,7 @@ class HistogramFamily final : public FamilyBase {
   }
   [[nodiscard]] const std::vector<double>& finite_bounds() const noexcept { return bounds_; }
   void write(ExpositionWriter& writer) const override;
+  void after_fork_in_child() noexcept override;
 
  private:
   ChildHeader* make_child(const std::string_view* values) override;

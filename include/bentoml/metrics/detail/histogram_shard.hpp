@@ -1,32 +1,44 @@
 // Internal: one shard of a histogram series, the unit of consistent, lock-free recording.
 // Not part of the API.
 //
-// A shard is an array of words: word 0 is `count_and_hot` (bit 63: which of the two copies is
-// hot; bits 0-62: how many observations have started), then two copies, each
-// [count][sum as double bits][bucket 0]...[bucket n-1]. This is client_golang's hot/cold scheme
-// (its PR #457), changed so that the reader never writes into a copy:
+// A shard is an array of words (offsets below): `kStarted` (bit 63: which of the two copies is
+// hot; bits 0-62: how many observations have started), two copies, each
+// [count][sum as double bits][bucket 0]...[bucket n-1], then the reader's own words: `pending`
+// and the last complete reading [count][sum][bucket 0]...[bucket n-1]. This is client_golang's
+// hot/cold scheme (its PR #457), changed so that the reader never writes into a copy and never
+// waits for a writer that is not running:
 //
-// Writer: `n = count_and_hot.fetch_add(1, acquire)` picks the hot copy; it adds to one bucket and
-//   to the sum, then increments the copy's count with release, the signal that it is complete.
-//   A shard with a single writer (a thread slot's own shard) does these three updates with plain
-//   loads and stores; the shared shard uses atomic read-modify-writes. One LOCK'd instruction per
-//   observation in the single-writer case, on a line no other writer touches.
-// Reader (one at a time per series): the cold copy is stable between scrapes (no writer is inside
-//   it). It reads the cold copy's count `c`, flips the hot bit with an acq_rel RMW, which returns
-//   the number `n` of observations started on both copies; the copy that was hot has seen `n - c`
-//   of them start, so the reader waits (yielding, never blocking a writer) until that copy's count
-//   reaches `n - c` (acquire: every bucket and sum update of those observations is now visible),
-//   reads it, and flips again to read the other copy the same way. No observation lands in the
-//   first copy between the two flips, so copy A at flip 1 plus copy B at flip 2 is exactly the
-//   histogram as of flip 2: `_count` equals the sum of the buckets and the `+Inf` bucket, and
-//   `_sum` covers the same observations. After the scrape the original hot copy is hot again and
-//   the other one is stable, which is the invariant the next scrape starts from.
+// Writer: `n = started.fetch_add(1, acquire)` picks the hot copy; it adds to one bucket and to the
+//   sum, then increments the copy's count with release, the signal that it is complete. A shard
+//   with a single writer (a thread slot's own shard) does these three updates with plain loads
+//   and stores; the shared shard uses atomic read-modify-writes.
+// Reader (one at a time per shard): invariant at the start of a read without `pending`: the
+//   cold copy is complete and stable (every observation that started on it has completed, and
+//   none starts on it while it is cold). The reader
+//   1. copies the cold copy C (count `c`, sum, buckets);
+//   2. flips the hot bit with an acq_rel RMW, which returns the number `n` of observations
+//      started on both copies, so the copy W that was hot has seen `n - c` of them start; from
+//      now on no observation starts on W;
+//   3. waits a bounded few microseconds for W's count to reach `n - c` (acquire: every bucket
+//      and sum update of those observations is then visible). A writer that is running finishes
+//      in nanoseconds; one that the scheduler preempted (or that died in fork()) may not.
+//   4a. Complete: C + W is exactly the histogram as of the flip (each observation started on
+//      exactly one copy, and both readings hold all of theirs): `_count` equals the sum of the
+//      buckets and the `+Inf` bucket, `_sum` covers the same observations. It becomes the last
+//      complete reading. W is now cold, complete and stable: the invariant holds again.
+//   4b. Not complete: the reader records W and `n - c` as `pending` and reports the last complete
+//      reading instead: consistent and never torn, at most one scrape older than it would have
+//      been. The next read first checks whether W has completed; until it has, it reports the
+//      last complete reading again without flipping (C, now hot, takes every new observation);
+//      once it has, W is cold, complete and stable and the read proceeds from step 1.
+// Readings are monotone: each complete reading contains the previous one.
+// After fork() the child has only the forking thread: after_fork_in_child() completes what the
+// dead threads left in flight (see there).
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <thread>
 
 #include "bentoml/metrics/detail/counter_cell.hpp"
 
@@ -35,6 +47,7 @@ namespace bentoml::metrics::detail {
 /// A consistent reading of a histogram: per-bucket (non-cumulative) counts, count and sum.
 struct HistogramReading {
   std::uint64_t* buckets;  ///< bucket_count entries, caller-provided, added to
+  std::uint64_t* scratch;  ///< bucket_count entries the reader may overwrite
   std::uint64_t count = 0;
   double sum = 0;
 };
@@ -43,9 +56,20 @@ class HistogramShard {
  public:
   static constexpr std::uint64_t kHotBit = std::uint64_t{1} << 63;
 
+  // Word offsets: of the shard, of a copy (and of the last complete reading, laid out alike).
+  static constexpr std::size_t kStarted = 0;
+  static constexpr std::size_t kFirstCopy = 1;
+  static constexpr std::size_t kCount = 0;
+  static constexpr std::size_t kSum = 1;
+  static constexpr std::size_t kFirstBucket = 2;
+
+  /// Words of one copy of `bucket_count` buckets.
+  static constexpr std::size_t copy_words(std::size_t bucket_count) noexcept {
+    return kFirstBucket + bucket_count;
+  }
   /// Words a shard of `bucket_count` buckets needs.
   static constexpr std::size_t words(std::size_t bucket_count) noexcept {
-    return 1 + 2 * (2 + bucket_count);
+    return kFirstCopy + 2 * copy_words(bucket_count) + 1 + copy_words(bucket_count);
   }
 
   HistogramShard(std::atomic<std::uint64_t>* words, std::size_t bucket_count) noexcept
@@ -53,51 +77,47 @@ class HistogramShard {
 
   /// Records one observation; the calling thread must be this shard's only writer.
   void observe_single_writer(std::size_t bucket, double value) const noexcept {
-    const std::uint64_t started = words_[0].fetch_add(1, std::memory_order_acquire);
-    std::atomic<std::uint64_t>* copy = copy_words(started >> 63);
-    single_writer_add(copy[2 + bucket], 1);
-    copy[1].store(double_to_bits(bits_to_double(copy[1].load(std::memory_order_relaxed)) + value),
-                  std::memory_order_relaxed);
-    copy[0].store(copy[0].load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    const std::uint64_t started = words_[kStarted].fetch_add(1, std::memory_order_acquire);
+    std::atomic<std::uint64_t>* copy = copy_at(started >> 63);
+    single_writer_add(copy[kFirstBucket + bucket], 1);
+    copy[kSum].store(double_to_bits(bits_to_double(copy[kSum].load(std::memory_order_relaxed)) +
+                                    value),
+                     std::memory_order_relaxed);
+    copy[kCount].store(copy[kCount].load(std::memory_order_relaxed) + 1,
+                       std::memory_order_release);
   }
 
   /// Records one observation; any number of threads may write at once.
   void observe_shared(std::size_t bucket, double value) const noexcept {
-    const std::uint64_t started = words_[0].fetch_add(1, std::memory_order_acquire);
-    std::atomic<std::uint64_t>* copy = copy_words(started >> 63);
-    copy[2 + bucket].fetch_add(1, std::memory_order_relaxed);
-    atomic_add_double(copy[1], value);
-    copy[0].fetch_add(1, std::memory_order_release);
+    const std::uint64_t started = words_[kStarted].fetch_add(1, std::memory_order_acquire);
+    std::atomic<std::uint64_t>* copy = copy_at(started >> 63);
+    copy[kFirstBucket + bucket].fetch_add(1, std::memory_order_relaxed);
+    atomic_add_double(copy[kSum], value);
+    copy[kCount].fetch_add(1, std::memory_order_release);
   }
 
-  /// Adds a consistent reading of this shard to `reading`. Callers serialize readers per shard.
-  void read_into(HistogramReading& reading) const noexcept {
-    read_cold_after_flip(reading);
-    read_cold_after_flip(reading);
-  }
+  /// Adds a consistent reading of this shard to `reading`, without waiting for writers that are
+  /// not running. Callers serialize readers per shard.
+  void read_into(HistogramReading& reading) const noexcept;
+
+  /// In a child process after fork(), before any other thread exists: observations that dead
+  /// threads left in flight are completed where they reached their bucket (their value may be
+  /// missing from `_sum`) and dropped otherwise; every observation completed before the fork is
+  /// kept exactly. Leaves no reading pending.
+  void after_fork_in_child() const noexcept;
 
  private:
-  std::atomic<std::uint64_t>* copy_words(std::uint64_t index) const noexcept {
-    return words_ + 1 + index * (2 + bucket_count_);
-  }
+  static constexpr std::uint64_t kPendingBit = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t kPendingCopyBit = std::uint64_t{1} << 62;
+  static constexpr std::uint64_t kPendingCountMask = kPendingCopyBit - 1;
 
-  void read_cold_after_flip(HistogramReading& reading) const noexcept {
-    const std::uint64_t hot_before = words_[0].load(std::memory_order_relaxed) >> 63;
-    std::atomic<std::uint64_t>* cold = copy_words(hot_before ^ 1);
-    // The cold copy is stable: only observations that started on it wrote it, and the previous
-    // read waited for all of them.
-    const std::uint64_t cold_count = cold[0].load(std::memory_order_acquire);
-    const std::uint64_t flipped = words_[0].fetch_add(kHotBit, std::memory_order_acq_rel);
-    const std::uint64_t started = flipped & ~kHotBit;
-    std::atomic<std::uint64_t>* was_hot = copy_words(flipped >> 63);
-    const std::uint64_t expected = started - cold_count;
-    while (was_hot[0].load(std::memory_order_acquire) != expected) std::this_thread::yield();
-    reading.count += expected;
-    reading.sum += bits_to_double(was_hot[1].load(std::memory_order_relaxed));
-    for (std::size_t i = 0; i < bucket_count_; ++i) {
-      reading.buckets[i] += was_hot[2 + i].load(std::memory_order_relaxed);
-    }
+  std::atomic<std::uint64_t>* copy_at(std::uint64_t index) const noexcept {
+    return words_ + kFirstCopy + index * copy_words(bucket_count_);
   }
+  std::atomic<std::uint64_t>& pending() const noexcept {
+    return words_[kFirstCopy + 2 * copy_words(bucket_count_)];
+  }
+  std::atomic<std::uint64_t>* last_reading() const noexcept { return &pending() + 1; }
 
   std::atomic<std::uint64_t>* words_;
   std::size_t bucket_count_;

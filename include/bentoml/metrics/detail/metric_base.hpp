@@ -20,18 +20,31 @@ template <class Family, class ChildHandle>
 class MetricBase {
  public:
   /// The child for these label values by position: `labels({"2.1.0", "cuda:0"})`.
+  /// Throws metrics::Error on a metric without labels, as prometheus_client does.
   ChildHandle labels(std::initializer_list<LabelValue> values) {
+    require_labels("labels");
     return ChildHandle(family_->child(values), family_.get());
   }
   /// The child for these label values by name: `labels({{"device_id", "cuda:0"}, ...})`.
   ChildHandle labels(std::initializer_list<LabelPair> values) {
+    require_labels("labels");
     return ChildHandle(family_->child(values), family_.get());
   }
-  /// Takes a child out of the exposition; handles to it stay valid.
-  void remove(std::initializer_list<LabelValue> values) { family_->remove(values); }
-  void remove(std::initializer_list<LabelPair> values) { family_->remove(values); }
-  /// Takes every child out of the exposition.
-  void clear() { family_->clear(); }
+  /// Takes a child out of the exposition; handles to it stay valid. Removing a label set that
+  /// has no child does nothing. Throws metrics::Error on a metric without labels.
+  void remove(std::initializer_list<LabelValue> values) {
+    require_labels("remove");
+    family_->remove(values);
+  }
+  void remove(std::initializer_list<LabelPair> values) {
+    require_labels("remove");
+    family_->remove(values);
+  }
+  /// Takes every child out of the exposition. On a metric without labels it does nothing: its
+  /// one series stays exposed, as in prometheus_client.
+  void clear() {
+    if (unlabelled_ == nullptr) family_->clear();
+  }
   /// The full name (namespace_subsystem_name_unit; a counter's without `_total`).
   [[nodiscard]] const std::string& name() const noexcept { return family_->name(); }
 
@@ -50,6 +63,10 @@ class MetricBase {
   [[nodiscard]] const Family& family() const noexcept { return *family_; }
 
  private:
+  void require_labels(const char* call) const {
+    if (BENTOML_METRICS_UNLIKELY(unlabelled_ != nullptr)) throw_unlabelled(*family_, call);
+  }
+
   std::shared_ptr<Family> family_;
   ChildHeader* unlabelled_ = nullptr;
 };

@@ -29,5 +29,7 @@ std::shared_ptr<Family> register_family(std::shared_ptr<Family> family, Registry
 [[noreturn]] void throw_bad_increment(const FamilyBase& family, double amount);
 /// Throws metrics::Error: the metric has labels, so record through labels(...).
 [[noreturn]] void throw_labelled(const FamilyBase& family);
+/// Throws metrics::Error: `call` (labels, remove) needs a metric with labels.
+[[noreturn]] void throw_unlabelled(const FamilyBase& family, const char* call);
 
 }  // namespace bentoml::metrics::detail

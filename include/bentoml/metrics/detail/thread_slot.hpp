@@ -19,6 +19,10 @@ int thread_slot_count() noexcept;
 /// Claims a slot for the calling thread; -1 when all are taken. Slow path of this_thread_slot.
 int claim_thread_slot() noexcept;
 
+/// In a child process after fork(): frees every slot but the calling thread's (the others'
+/// threads do not exist there), so that the child's new threads can claim them.
+void release_thread_slots_after_fork() noexcept;
+
 /// 0: not claimed yet; s + 1: holds slot s; -1: no slot (records through shared cells).
 inline thread_local int tls_slot_plus_one = 0;
 

@@ -1,0 +1,99 @@
+// fork() handlers; see fork_safety.hpp.
+#include "storage/fork_safety.hpp"
+
+#include <pthread.h>
+
+#include <mutex>
+#include <unordered_set>
+
+#include "bentoml/metrics/detail/family.hpp"
+#include "bentoml/metrics/detail/thread_slot.hpp"
+#include "bentoml/metrics/registry.hpp"
+
+namespace bentoml::metrics::detail {
+
+/// Reaches the mutexes the handlers take (a friend of Registry).
+struct ForkHandlers {
+  static std::mutex& mutex_of(Registry& registry) noexcept {
+    return registry.registration_mutex_;
+  }
+};
+
+namespace {
+
+struct Tracked {
+  std::mutex mutex;  ///< guards the sets; held from before a fork until after it
+  std::unordered_set<FamilyBase*> families;
+  std::unordered_set<Registry*> registries;
+};
+
+/// Never destroyed: families in static objects may be destroyed after any other static.
+Tracked& tracked() {
+  static Tracked* const instance = new Tracked();
+  return *instance;
+}
+
+// Lock order: the set's mutex, then registries', then families' creation mutexes. No code path
+// takes them in another order: a family's creation mutex is never held while registering, and
+// registration never holds a family's mutex.
+void before_fork() {
+  Tracked& all = tracked();
+  all.mutex.lock();
+  for (Registry* registry : all.registries) ForkHandlers::mutex_of(*registry).lock();
+  for (FamilyBase* family : all.families) family->creation_mutex().lock();
+}
+
+void release_all(Tracked& all) {
+  for (FamilyBase* family : all.families) family->creation_mutex().unlock();
+  for (Registry* registry : all.registries) ForkHandlers::mutex_of(*registry).unlock();
+}
+
+void after_fork_in_parent() {
+  Tracked& all = tracked();
+  release_all(all);
+  all.mutex.unlock();
+}
+
+void after_fork_in_child() {
+  Tracked& all = tracked();
+  release_all(all);
+  for (FamilyBase* family : all.families) family->after_fork_in_child();
+  release_thread_slots_after_fork();
+  all.mutex.unlock();
+}
+
+void install_handlers_once() {
+  static std::once_flag installed;
+  std::call_once(installed,
+                 [] { pthread_atfork(&before_fork, &after_fork_in_parent, &after_fork_in_child); });
+}
+
+}  // namespace
+
+void track_for_fork(FamilyBase* family) {
+  install_handlers_once();
+  Tracked& all = tracked();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  all.families.insert(family);
+}
+
+void untrack_for_fork(FamilyBase* family) noexcept {
+  Tracked& all = tracked();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  all.families.erase(family);
+}
+
+void track_for_fork(Registry* registry) {
+  install_handlers_once();
+  Tracked& all = tracked();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  all.registries.insert(registry);
+}
+
+void untrack_for_fork(Registry* registry) noexcept {
+  Tracked& all = tracked();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  all.registries.erase(registry);
+}
+
+}  // namespace bentoml::metrics::detail
