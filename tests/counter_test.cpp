@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <thread>
 
+#include "bentoml/metrics.hpp"
 #include "test_support.hpp"
 
 namespace metrics = bentoml::metrics;
@@ -297,4 +300,89 @@ TEST_F(Counter, InfiniteIncrementIsAcceptedAsInPython) {
   counter.inc(std::numeric_limits<double>::infinity());
   counter.inc();
   EXPECT_TRUE(has_line(metrics::generate_latest(registry), "c_total +Inf"));
+}
+
+// A child revived by labels() after remove() continues its series: values and `_created` as
+// they were (see docs/design.md).
+TEST_F(Counter, RevivedChildKeepsItsCreatedTimestamp) {
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"l"}, .registry = &registry}};
+  counter.labels({"a"}).inc();
+  const auto created = [&] {
+    return metrics::testing::parse_exposition(metrics::generate_latest(registry))
+        .value("c_created", {{"l", "a"}});
+  };
+  const double first = created();
+  ASSERT_GT(first, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  counter.remove({"a"});
+  counter.labels({"a"}).inc();
+  EXPECT_EQ(created(), first);
+  EXPECT_TRUE(has_line(metrics::generate_latest(registry), "c_total{l=\"a\"} 2.0"));
+}
+
+// prometheus_client: an empty exemplar is no exemplar, and the previous one stays.
+TEST_F(Counter, EmptyExemplarKeepsThePreviousOne) {
+  metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
+  counter.inc(1, {{"trace_id", "abc"}});
+  counter.inc(2, {});
+  EXPECT_EQ(counter.value(), 3);
+  const std::string om = metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0);
+  EXPECT_TRUE(contains(om, "c_total 3.0 # {trace_id=\"abc\"} 1.0 ")) << om;
+  metrics::Counter fresh{{.name = "f", .documentation = "d", .registry = &registry}};
+  fresh.inc(1, {});
+  EXPECT_TRUE(has_line(metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0),
+                       "f_total 1.0"));
+}
+
+// Exemplar characters are code points of valid UTF-8, as prometheus_client counts them; bytes
+// that are not UTF-8 are an error (Python strings cannot hold them at all).
+TEST_F(Counter, ExemplarValuesMustBeValidUtf8) {
+  metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
+  for (const std::string bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xc0\xaf"),
+                                std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80")}) {
+    const std::string message = error_of([&] { counter.inc(1, {{"t", bad}}); });
+    EXPECT_TRUE(contains(message, "'c'") && contains(message, "UTF-8")) << message;
+  }
+  EXPECT_EQ(counter.value(), 0);
+  std::string long_runes;  // 127 two-byte characters plus a one-character name: 128, allowed
+  for (int i = 0; i < 127; ++i) long_runes += "\xc3\xa9";
+  counter.inc(1, {{"t", long_runes}});
+  EXPECT_THROW(counter.inc(1, {{"t", long_runes + "x"}}), metrics::Error);
+  EXPECT_EQ(counter.value(), 1);
+}
+
+// As in prometheus_client: labels() and remove() need label names; clear() leaves the one series.
+TEST_F(Counter, LabelsAndRemoveOnAMetricWithoutLabelsAreErrors) {
+  metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
+  std::string message = error_of([&] { (void)counter.labels({"x"}); });
+  EXPECT_TRUE(contains(message, "'c'") && contains(message, "no labels")) << message;
+  EXPECT_THROW(counter.remove({"x"}), metrics::Error);
+  EXPECT_THROW(counter.remove({{"l", "x"}}), metrics::Error);
+  counter.inc();
+  counter.clear();
+  EXPECT_TRUE(has_line(metrics::generate_latest(registry), "c_total 1.0"));
+}
+
+// clear() on every type without labels keeps its series exposed and counting.
+TEST_F(Counter, ClearKeepsTheUnlabelledSeriesOfEveryType) {
+  metrics::Gauge gauge{{.name = "g", .documentation = "d", .registry = &registry}};
+  metrics::Histogram histogram{
+      {.name = "h", .documentation = "d", .buckets = {1}, .registry = &registry}};
+  metrics::Summary summary{{.name = "s", .documentation = "d", .registry = &registry}};
+  gauge.set(2);
+  histogram.observe(0.5);
+  summary.observe(3);
+  gauge.clear();
+  histogram.clear();
+  summary.clear();
+  gauge.inc();
+  histogram.observe(5);
+  summary.observe(1);
+  const std::string text = metrics::generate_latest(registry);
+  EXPECT_TRUE(has_line(text, "g 3.0")) << text;
+  EXPECT_TRUE(has_line(text, "h_count 2.0")) << text;
+  EXPECT_TRUE(has_line(text, "h_bucket{le=\"+Inf\"} 2.0")) << text;
+  EXPECT_TRUE(has_line(text, "s_count 2.0")) << text;
+  EXPECT_TRUE(has_line(text, "s_sum 4.0")) << text;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -207,4 +209,55 @@ TEST_F(Gauge, RemoveAndClear) {
   text = metrics::generate_latest(registry);
   EXPECT_TRUE(has_line(text, "g{l=\"a\"} 11.0")) << text;
   EXPECT_FALSE(contains(text, "l=\"b\""));
+}
+
+namespace {
+/// Counts the live copies of a function object, so a test can see when replaced ones are freed.
+struct CountedFunction {
+  static inline std::atomic<int> live{0};
+  double value;
+  explicit CountedFunction(double v) : value(v) { ++live; }
+  CountedFunction(const CountedFunction& other) : value(other.value) { ++live; }
+  CountedFunction(CountedFunction&& other) noexcept : value(other.value) { ++live; }
+  CountedFunction& operator=(const CountedFunction&) = default;
+  CountedFunction& operator=(CountedFunction&&) = default;
+  ~CountedFunction() { --live; }
+  double operator()() const { return value; }
+};
+}  // namespace
+
+// A loop that keeps replacing a gauge's function must not grow memory: a replaced function is
+// freed once no scrape can be calling it.
+TEST_F(Gauge, ReplacedFunctionsAreFreed) {
+  {
+    metrics::Gauge gauge{{.name = "g", .documentation = "d", .registry = &registry}};
+    for (int i = 0; i < 10000; ++i) {
+      gauge.set_function(CountedFunction(i));
+      if (i % 1000 == 0) EXPECT_EQ(sample_value(metrics::generate_latest(registry), "g"), i);
+    }
+    EXPECT_LE(CountedFunction::live.load(), 2);  // the current one (and at most one retired)
+    EXPECT_EQ(gauge.value(), 9999);
+  }
+  registry.unregister("g");
+}
+
+// The same while another thread scrapes all the time: retired functions may wait for a scrape to
+// finish, but never pile up, and a scrape never calls a freed one (AddressSanitizer would say).
+TEST_F(Gauge, ReplacedFunctionsAreFreedWhileScrapesRun) {
+  metrics::Gauge gauge{{.name = "g", .documentation = "d", .registry = &registry}};
+  gauge.set_function(CountedFunction(0));
+  std::atomic<bool> stop{false};
+  std::thread scraper([&] {
+    while (!stop.load()) (void)metrics::generate_latest(registry);
+  });
+  int most_alive = 0;
+  for (int i = 1; i <= 20000; ++i) {
+    gauge.set_function(CountedFunction(i));
+    most_alive = std::max(most_alive, CountedFunction::live.load());
+  }
+  stop = true;
+  scraper.join();
+  gauge.set_function(CountedFunction(-1));  // with no scrape running: frees every retired one
+  EXPECT_LE(CountedFunction::live.load(), 1);
+  EXPECT_LT(most_alive, 1000);
 }
