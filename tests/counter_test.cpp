@@ -339,7 +339,7 @@ TEST_F(Counter, EmptyExemplarKeepsThePreviousOne) {
 // that are not UTF-8 are an error (Python strings cannot hold them at all).
 TEST_F(Counter, ExemplarValuesMustBeValidUtf8) {
   metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
-  for (const std::string bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xc0\xaf"),
+  for (const std::string& bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xc0\xaf"),
                                 std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80")}) {
     const std::string message = error_of([&] { counter.inc(1, {{"t", bad}}); });
     EXPECT_TRUE(contains(message, "'c'") && contains(message, "UTF-8")) << message;

@@ -233,7 +233,9 @@ TEST_F(Gauge, ReplacedFunctionsAreFreed) {
     metrics::Gauge gauge{{.name = "g", .documentation = "d", .registry = &registry}};
     for (int i = 0; i < 10000; ++i) {
       gauge.set_function(CountedFunction(i));
-      if (i % 1000 == 0) EXPECT_EQ(sample_value(metrics::generate_latest(registry), "g"), i);
+      if (i % 1000 == 0) {
+        EXPECT_EQ(sample_value(metrics::generate_latest(registry), "g"), i);
+      }
     }
     EXPECT_LE(CountedFunction::live.load(), 2);  // the current one (and at most one retired)
     EXPECT_EQ(gauge.value(), 9999);

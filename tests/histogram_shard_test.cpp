@@ -18,6 +18,7 @@ namespace {
 constexpr std::size_t kBuckets = 3;
 
 struct Shard {
+  ~Shard() { shard.release(); }
   std::vector<std::atomic<std::uint64_t>> words =
       std::vector<std::atomic<std::uint64_t>>(HistogramShard::words(kBuckets));
   HistogramShard shard{words.data(), kBuckets};
@@ -29,7 +30,7 @@ struct Shard {
   };
   Reading read() {
     Reading result;
-    std::uint64_t scratch[kBuckets];
+    std::uint64_t scratch[HistogramShard::copy_words(kBuckets)];
     detail::HistogramReading reading{result.buckets, scratch};
     shard.read_into(reading);
     result.count = reading.count;

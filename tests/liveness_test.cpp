@@ -204,6 +204,11 @@ TEST(Liveness, ChildProcessesScrapeAfterForkWhileThreadsObserve) {
     });
   }
 
+  // Another thread scrapes all along: a fork must not copy its reading half done.
+  std::thread scraper([&] {
+    while (!stop.load()) (void)metrics::generate_latest(registry);
+  });
+
   // Phase 1: fork while every writer is busy. The child cannot know how many observations were
   // in flight, but its reading must come promptly, be consistent, contain what the parent had
   // already scraped, and hold no more than the parent's next reading.
@@ -249,5 +254,6 @@ TEST(Liveness, ChildProcessesScrapeAfterForkWhileThreadsObserve) {
   pause = false;
   stop = true;
   for (auto& writer : writers) writer.join();
+  scraper.join();
   EXPECT_EQ(scrape_series(registry, "a").count, static_cast<double>(completed.load()));
 }

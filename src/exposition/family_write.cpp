@@ -89,7 +89,7 @@ void HistogramFamily::write(ExpositionWriter& writer) const {
   for (std::size_t i = 0; i < bounds_.size(); ++i) le[i] = le_value(bounds_[i]);
   le.back() = "+Inf";
   std::vector<std::uint64_t> buckets(bucket_count);
-  std::vector<std::uint64_t> scratch(bucket_count);
+  std::vector<std::uint64_t> scratch(HistogramShard::copy_words(bucket_count));
   ExemplarReading exemplar;
   ReadingGuard guard(reading_);
   for_each_active(*this, [&](const ChildHeader& child) {

@@ -190,7 +190,23 @@ std::atomic<std::uint64_t>* shard_in(std::atomic<std::atomic<std::uint64_t>*>& s
 
 }  // namespace
 
+template <class Visit>
+void HistogramCell::for_each_shard(Visit&& visit) const noexcept {
+  visit(HistogramShard(primary_, bucket_count()));
+  const ExtraShards* extra = extra_.load(std::memory_order_acquire);
+  if (extra == nullptr) return;
+  if (auto* shard = extra->shared.load(std::memory_order_acquire)) {
+    visit(HistogramShard(shard, bucket_count()));
+  }
+  for (int i = 0; i < thread_slot_count(); ++i) {
+    if (auto* shard = extra->by_slot[i].load(std::memory_order_acquire)) {
+      visit(HistogramShard(shard, bucket_count()));
+    }
+  }
+}
+
 HistogramCell::~HistogramCell() {
+  for_each_shard([](const HistogramShard& shard) { shard.release(); });
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra != nullptr) {
     free_aligned(extra->shared.load(std::memory_order_acquire));
@@ -238,31 +254,11 @@ void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value
 }
 
 void HistogramCell::read_into(HistogramReading& reading) const noexcept {
-  HistogramShard(primary_, bucket_count()).read_into(reading);
-  const ExtraShards* extra = extra_.load(std::memory_order_acquire);
-  if (extra == nullptr) return;
-  if (auto* shard = extra->shared.load(std::memory_order_acquire)) {
-    HistogramShard(shard, bucket_count()).read_into(reading);
-  }
-  for (int i = 0; i < thread_slot_count(); ++i) {
-    if (auto* shard = extra->by_slot[i].load(std::memory_order_acquire)) {
-      HistogramShard(shard, bucket_count()).read_into(reading);
-    }
-  }
+  for_each_shard([&reading](const HistogramShard& shard) { shard.read_into(reading); });
 }
 
 void HistogramCell::after_fork_in_child() noexcept {
-  HistogramShard(primary_, bucket_count()).after_fork_in_child();
-  if (ExtraShards* extra = extra_.load(std::memory_order_acquire)) {
-    if (auto* shard = extra->shared.load(std::memory_order_acquire)) {
-      HistogramShard(shard, bucket_count()).after_fork_in_child();
-    }
-    for (int i = 0; i < thread_slot_count(); ++i) {
-      if (auto* shard = extra->by_slot[i].load(std::memory_order_acquire)) {
-        HistogramShard(shard, bucket_count()).after_fork_in_child();
-      }
-    }
-  }
+  for_each_shard([](const HistogramShard& shard) { shard.after_fork_in_child(); });
   if (ExemplarSlot* slots = exemplars_.load(std::memory_order_acquire)) {
     for (std::size_t i = 0; i < bucket_count(); ++i) slots[i].after_fork_in_child();
   }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <thread>
 
 #include "bentoml/metrics/detail/counter_family.hpp"
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
@@ -105,6 +106,8 @@ FamilyBase::FamilyBase(FamilyIdentity identity) : identity_(std::move(identity))
 
 FamilyBase::~FamilyBase() { untrack_for_fork(this); }
 
+void FamilyBase::before_fork() noexcept {}
+void FamilyBase::after_fork_in_parent() noexcept {}
 void FamilyBase::after_fork_in_child() noexcept {}
 
 void FamilyBase::destroy_children() noexcept {
@@ -256,8 +259,18 @@ void GaugeFamily::after_fork_in_child() noexcept {
   for_each_child_cell<GaugeCell>(*this, [](GaugeCell& cell) { cell.after_fork_in_child(); });
 }
 
+// A scrape zeroes a copy before it flips (histogram_shard.hpp), so it must not be copied half
+// done into a child: the fork waits for it (scrapes never wait for writers, so this is short).
+void HistogramFamily::before_fork() noexcept {
+  while (reading_.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
+}
+
+void HistogramFamily::after_fork_in_parent() noexcept {
+  reading_.clear(std::memory_order_release);
+}
+
 void HistogramFamily::after_fork_in_child() noexcept {
-  reading_.clear(std::memory_order_relaxed);  // a scrape of a dead thread may have held it
+  reading_.clear(std::memory_order_relaxed);
   for_each_child_cell<HistogramCell>(*this, [](HistogramCell& cell) { cell.after_fork_in_child(); });
 }
 

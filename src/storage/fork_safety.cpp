@@ -33,14 +33,17 @@ Tracked& tracked() {
   return *instance;
 }
 
-// Lock order: the set's mutex, then registries', then families' creation mutexes. No code path
-// takes them in another order: a family's creation mutex is never held while registering, and
-// registration never holds a family's mutex.
+// Lock order: the set's mutex, then registries', then families' creation mutexes, then what
+// families wait for (a histogram family's scrape in progress). No code path takes them in
+// another order: a family's creation mutex is never held while registering, registration never
+// holds a family's mutex, and a scrape holds none of them. (glibc takes malloc's locks after
+// these handlers, so a scrape that allocates can still finish.)
 void before_fork() {
   Tracked& all = tracked();
   all.mutex.lock();
   for (Registry* registry : all.registries) ForkHandlers::mutex_of(*registry).lock();
   for (FamilyBase* family : all.families) family->creation_mutex().lock();
+  for (FamilyBase* family : all.families) family->before_fork();
 }
 
 void release_all(Tracked& all) {
@@ -50,6 +53,7 @@ void release_all(Tracked& all) {
 
 void after_fork_in_parent() {
   Tracked& all = tracked();
+  for (FamilyBase* family : all.families) family->after_fork_in_parent();
   release_all(all);
   all.mutex.unlock();
 }

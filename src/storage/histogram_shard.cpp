@@ -2,6 +2,11 @@
 // protocol and its correctness argument.
 #include "bentoml/metrics/detail/histogram_shard.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <new>
+#include <thread>
+
 namespace bentoml::metrics::detail {
 namespace {
 
@@ -30,90 +35,120 @@ bool completes(const std::atomic<std::uint64_t>& count, std::uint64_t expected) 
 }
 
 /// Adds a stored reading ([count][sum][buckets...]) to `reading`.
-void add_stored(const std::atomic<std::uint64_t>* stored, std::size_t bucket_count,
+void add_stored(const std::uint64_t* stored, std::size_t bucket_count,
                 HistogramReading& reading) noexcept {
-  reading.count += stored[HistogramShard::kCount].load(std::memory_order_relaxed);
-  reading.sum += bits_to_double(stored[HistogramShard::kSum].load(std::memory_order_relaxed));
+  reading.count += stored[HistogramShard::kCount];
+  reading.sum += bits_to_double(stored[HistogramShard::kSum]);
   for (std::size_t i = 0; i < bucket_count; ++i) {
-    reading.buckets[i] += stored[HistogramShard::kFirstBucket + i].load(std::memory_order_relaxed);
+    reading.buckets[i] += stored[HistogramShard::kFirstBucket + i];
   }
 }
 
 }  // namespace
 
+HistogramShard::SideRecord* HistogramShard::side_or_new() const noexcept {
+  if (SideRecord* record = side()) return record;
+  const std::size_t bytes =
+      sizeof(SideRecord) + (copy_words(bucket_count_) - 1) * sizeof(std::uint64_t);
+  void* memory = ::operator new(bytes, std::nothrow);
+  if (memory == nullptr) return nullptr;
+  auto* record = new (memory) SideRecord();
+  side_word().store(reinterpret_cast<std::uintptr_t>(record), std::memory_order_relaxed);
+  return record;
+}
+
+void HistogramShard::release() const noexcept {
+  if (SideRecord* record = side()) {
+    record->~SideRecord();
+    ::operator delete(record);
+    side_word().store(0, std::memory_order_relaxed);
+  }
+}
+
+void HistogramShard::fold_into(std::atomic<std::uint64_t>* to,
+                               const std::uint64_t* from) const noexcept {
+  to[kCount].store(to[kCount].load(std::memory_order_relaxed) + from[kCount],
+                   std::memory_order_relaxed);
+  to[kSum].store(double_to_bits(bits_to_double(to[kSum].load(std::memory_order_relaxed)) +
+                                bits_to_double(from[kSum])),
+                 std::memory_order_relaxed);
+  for (std::size_t i = 0; i < bucket_count_; ++i) {
+    to[kFirstBucket + i].store(to[kFirstBucket + i].load(std::memory_order_relaxed) +
+                                   from[kFirstBucket + i],
+                               std::memory_order_relaxed);
+  }
+}
+
 void HistogramShard::read_into(HistogramReading& reading) const noexcept {
-  const std::uint64_t waiting = pending().load(std::memory_order_relaxed);
-  if (waiting != 0) {
-    const std::atomic<std::uint64_t>* copy = copy_at((waiting & kPendingCopyBit) != 0 ? 1 : 0);
-    if (!completes(copy[kCount], waiting & kPendingCountMask)) {
-      add_stored(last_reading(), bucket_count_, reading);  // 4b, again
+  if (SideRecord* record = side(); record != nullptr && record->pending) {
+    std::atomic<std::uint64_t>* waited = copy_at(record->copy);
+    if (!completes(waited[kCount], record->expected)) {
+      add_stored(record->last, bucket_count_, reading);  // 4b, again
       return;
     }
-    pending().store(0, std::memory_order_relaxed);  // that copy is cold, complete and stable
+    fold_into(waited, record->last);  // the invariant again: the cold copy holds the total
+    record->pending = false;
   }
-  // 1. The cold copy: only this reader flips, so the hot bit cannot change under us.
+  // 1. Copy the cold copy (the total T) aside and zero it. Only this reader flips, so the hot
+  // bit cannot change under us.
   const std::uint64_t hot = words_[kStarted].load(std::memory_order_relaxed) >> 63;
-  const std::atomic<std::uint64_t>* cold = copy_at(hot ^ 1);
-  const std::uint64_t cold_count = cold[kCount].load(std::memory_order_acquire);
-  const double cold_sum = bits_to_double(cold[kSum].load(std::memory_order_relaxed));
-  for (std::size_t i = 0; i < bucket_count_; ++i) {
-    reading.scratch[i] = cold[kFirstBucket + i].load(std::memory_order_relaxed);
+  std::atomic<std::uint64_t>* cold = copy_at(hot ^ 1);
+  std::uint64_t* total = reading.scratch;  // [count][sum][buckets...]
+  for (std::size_t i = 0; i < copy_words(bucket_count_); ++i) {
+    total[i] = cold[i].load(std::memory_order_relaxed);
+    cold[i].store(0, std::memory_order_relaxed);
   }
-  // 2. The flip.
-  const std::uint64_t flipped = words_[kStarted].fetch_add(kHotBit, std::memory_order_acq_rel);
-  const std::uint64_t expected = (flipped & ~kHotBit) - cold_count;
-  const std::atomic<std::uint64_t>* was_hot = copy_at(hot);
+  // 2. The flip (release: writers that start on the zeroed copy see the zeros).
+  const std::uint64_t flipped =
+      words_[kStarted].exchange((hot ^ 1) << 63, std::memory_order_acq_rel);
+  const std::uint64_t expected = flipped & ~kHotBit;
+  std::atomic<std::uint64_t>* was_hot = copy_at(hot);
   // 3. The bounded wait.
   if (!completes(was_hot[kCount], expected)) {
-    pending().store(kPendingBit | (hot != 0 ? kPendingCopyBit : 0) | expected,
-                    std::memory_order_relaxed);
-    add_stored(last_reading(), bucket_count_, reading);  // 4b
-    return;
+    if (SideRecord* record = side_or_new()) {  // 4b
+      std::copy(total, total + copy_words(bucket_count_), record->last);
+      record->copy = hot;
+      record->expected = expected;
+      record->pending = true;
+      add_stored(record->last, bucket_count_, reading);
+      return;
+    }
+    // Out of memory for the side record: wait for the writers after all.
+    while (was_hot[kCount].load(std::memory_order_acquire) != expected) {
+      std::this_thread::yield();
+    }
   }
-  // 4a. C + W, kept as the last complete reading.
-  std::atomic<std::uint64_t>* last = last_reading();
-  const std::uint64_t count = cold_count + expected;
-  const double sum = cold_sum + bits_to_double(was_hot[kSum].load(std::memory_order_relaxed));
-  last[kCount].store(count, std::memory_order_relaxed);
-  last[kSum].store(double_to_bits(sum), std::memory_order_relaxed);
-  for (std::size_t i = 0; i < bucket_count_; ++i) {
-    const std::uint64_t bucket =
-        reading.scratch[i] + was_hot[kFirstBucket + i].load(std::memory_order_relaxed);
-    last[kFirstBucket + i].store(bucket, std::memory_order_relaxed);
-    reading.buckets[i] += bucket;
-  }
+  // 4a. W + T, kept in W, which is the cold copy from now on.
+  fold_into(was_hot, total);
+  const std::uint64_t count = was_hot[kCount].load(std::memory_order_relaxed);
   reading.count += count;
-  reading.sum += sum;
+  reading.sum += bits_to_double(was_hot[kSum].load(std::memory_order_relaxed));
+  for (std::size_t i = 0; i < bucket_count_; ++i) {
+    reading.buckets[i] += was_hot[kFirstBucket + i].load(std::memory_order_relaxed);
+  }
 }
 
 void HistogramShard::after_fork_in_child() const noexcept {
   // Writers increment a bucket before the count (the count's release orders it), so a copy's
   // buckets hold at least its count; any surplus comes from observations in flight at the fork,
   // whose threads do not exist here. Counting them keeps `_count` equal to the buckets.
-  std::uint64_t started = 0;
-  std::atomic<std::uint64_t>* last = last_reading();
-  for (std::size_t i = 0; i < copy_words(bucket_count_); ++i) {
-    last[i].store(0, std::memory_order_relaxed);
-  }
-  double sum = 0;
-  for (std::uint64_t index = 0; index < 2; ++index) {
-    std::atomic<std::uint64_t>* copy = copy_at(index);
+  const auto settle = [this](std::atomic<std::uint64_t>* copy) {
     std::uint64_t in_buckets = 0;
     for (std::size_t i = 0; i < bucket_count_; ++i) {
-      const std::uint64_t bucket = copy[kFirstBucket + i].load(std::memory_order_relaxed);
-      in_buckets += bucket;
-      last[kFirstBucket + i].store(last[kFirstBucket + i].load(std::memory_order_relaxed) + bucket,
-                                   std::memory_order_relaxed);
+      in_buckets += copy[kFirstBucket + i].load(std::memory_order_relaxed);
     }
     copy[kCount].store(in_buckets, std::memory_order_relaxed);
-    started += in_buckets;
-    sum += bits_to_double(copy[kSum].load(std::memory_order_relaxed));
-  }
-  last[kCount].store(started, std::memory_order_relaxed);
-  last[kSum].store(double_to_bits(sum), std::memory_order_relaxed);
+    return in_buckets;
+  };
   const std::uint64_t hot_bit = words_[kStarted].load(std::memory_order_relaxed) & kHotBit;
-  words_[kStarted].store(hot_bit | started, std::memory_order_relaxed);
-  pending().store(0, std::memory_order_relaxed);
+  const std::uint64_t hot_count = settle(copy_at(hot_bit >> 63));
+  words_[kStarted].store(hot_bit | hot_count, std::memory_order_relaxed);
+  if (SideRecord* record = side(); record != nullptr && record->pending) {
+    std::atomic<std::uint64_t>* waited = copy_at(record->copy);
+    settle(waited);
+    fold_into(waited, record->last);
+    record->pending = false;
+  }
 }
 
 }  // namespace bentoml::metrics::detail

@@ -129,6 +129,10 @@ class FamilyBase {
 
   /// The mutex of child creation, remove() and clear() (also held across fork()).
   std::mutex& creation_mutex() noexcept { return index_.creation_mutex(); }
+  /// Just before fork() (the creation mutex is held): waits for what must not be copied half
+  /// done, such as a scrape in progress. Then exactly one of the two below follows.
+  virtual void before_fork() noexcept;
+  virtual void after_fork_in_parent() noexcept;
   /// In a child process after fork(), before any other thread exists: completes or drops what
   /// the parent's other threads left half done in this family's children.
   virtual void after_fork_in_child() noexcept;

@@ -109,6 +109,9 @@ class HistogramCell {
 
  private:
   void observe_elsewhere(int slot, std::size_t bucket, double value) noexcept;
+  /// Calls `visit(const HistogramShard&)` for the primary shard and every extra one.
+  template <class Visit>
+  void for_each_shard(Visit&& visit) const noexcept;
   ExemplarSlot* install_exemplars() noexcept;
 
   const double* bounds_;

@@ -22,6 +22,8 @@ class HistogramFamily final : public FamilyBase {
   }
   [[nodiscard]] const std::vector<double>& finite_bounds() const noexcept { return bounds_; }
   void write(ExpositionWriter& writer) const override;
+  void before_fork() noexcept override;
+  void after_fork_in_parent() noexcept override;
   void after_fork_in_child() noexcept override;
 
  private:

@@ -2,38 +2,42 @@
 // Not part of the API.
 //
 // A shard is an array of words (offsets below): `kStarted` (bit 63: which of the two copies is
-// hot; bits 0-62: how many observations have started), two copies, each
-// [count][sum as double bits][bucket 0]...[bucket n-1], then the reader's own words: `pending`
-// and the last complete reading [count][sum][bucket 0]...[bucket n-1]. This is client_golang's
-// hot/cold scheme (its PR #457), changed so that the reader never writes into a copy and never
-// waits for a writer that is not running:
+// hot; bits 0-62: how many observations have started on it since it became hot), two copies,
+// each [count][sum as double bits][bucket 0]...[bucket n-1], and a pointer to the reader's side
+// record (null until a reading first has to fall back on it). This is client_golang's hot/cold
+// scheme (its PR #457), changed so that the reader never waits for a writer that is not running.
+// The cold copy holds the whole histogram as of the last complete reading; the hot copy holds
+// what has been observed since (it was zeroed before it became hot).
 //
 // Writer: `n = started.fetch_add(1, acquire)` picks the hot copy; it adds to one bucket and to the
 //   sum, then increments the copy's count with release, the signal that it is complete. A shard
 //   with a single writer (a thread slot's own shard) does these three updates with plain loads
 //   and stores; the shared shard uses atomic read-modify-writes.
-// Reader (one at a time per shard): invariant at the start of a read without `pending`: the
-//   cold copy is complete and stable (every observation that started on it has completed, and
-//   none starts on it while it is cold). The reader
-//   1. copies the cold copy C (count `c`, sum, buckets);
-//   2. flips the hot bit with an acq_rel RMW, which returns the number `n` of observations
-//      started on both copies, so the copy W that was hot has seen `n - c` of them start; from
-//      now on no observation starts on W;
-//   3. waits a bounded few microseconds for W's count to reach `n - c` (acquire: every bucket
-//      and sum update of those observations is then visible). A writer that is running finishes
-//      in nanoseconds; one that the scheduler preempted (or that died in fork()) may not.
-//   4a. Complete: C + W is exactly the histogram as of the flip (each observation started on
-//      exactly one copy, and both readings hold all of theirs): `_count` equals the sum of the
-//      buckets and the `+Inf` bucket, `_sum` covers the same observations. It becomes the last
-//      complete reading. W is now cold, complete and stable: the invariant holds again.
-//   4b. Not complete: the reader records W and `n - c` as `pending` and reports the last complete
-//      reading instead: consistent and never torn, at most one scrape older than it would have
-//      been. The next read first checks whether W has completed; until it has, it reports the
-//      last complete reading again without flipping (C, now hot, takes every new observation);
-//      once it has, W is cold, complete and stable and the read proceeds from step 1.
-// Readings are monotone: each complete reading contains the previous one.
+// Reader (one at a time per shard; it writes only copies that no writer can enter). Invariant
+//   at the start of a read with nothing pending: the cold copy C is complete and stable (no
+//   observation is in it or can start on it) and holds the total T as of the last reading.
+//   1. It copies C (T) aside and zeroes C: no writer is in C, and writers that start on C after
+//      step 2 see the zeros (the flip below releases them; their fetch_add acquires).
+//   2. It flips: `started.exchange(other hot bit | 0, acq_rel)` makes C hot and returns how many
+//      observations `n` started on the old hot copy W since it became hot (zeroed).
+//   3. It waits a bounded few microseconds for W's count to reach `n` (acquire: every bucket and
+//      sum update of those observations is then visible). A running writer finishes in
+//      nanoseconds; one that the scheduler preempted (or that died in fork()) may not.
+//   4a. Complete: W holds exactly the observations since the last reading, so W + T is the
+//      histogram as of the flip: `_count` equals the sum of the buckets and the `+Inf` bucket,
+//      and `_sum` covers the same observations. It adds T into W (W is cold now: no writer can
+//      enter it) and reports W. W is the new cold copy holding the total: the invariant holds.
+//   4b. Not complete: T goes into the side record (allocated on first need) with W and `n`, and
+//      T is reported: consistent, never torn, at most one scrape older than it would have been.
+//      The next read first checks whether W has completed; until it has, it reports T again
+//      without flipping (C, now hot, takes every new observation); once it has, it adds T into
+//      W, which restores the invariant, and proceeds from step 1.
+// Readings are monotone: each contains the previous one. Without the side record a shard is two
+// copies; the record costs one more copy only for shards that once had to fall back on it. If
+// that allocation fails, the reader waits for W instead (yielding), as before this design.
 // After fork() the child has only the forking thread: after_fork_in_child() completes what the
-// dead threads left in flight (see there).
+// dead writers left in flight (see there); scrapes cannot be in flight (the fork handlers wait
+// for them).
 #pragma once
 
 #include <atomic>
@@ -47,7 +51,7 @@ namespace bentoml::metrics::detail {
 /// A consistent reading of a histogram: per-bucket (non-cumulative) counts, count and sum.
 struct HistogramReading {
   std::uint64_t* buckets;  ///< bucket_count entries, caller-provided, added to
-  std::uint64_t* scratch;  ///< bucket_count entries the reader may overwrite
+  std::uint64_t* scratch;  ///< HistogramShard::copy_words(bucket_count) entries, overwritten
   std::uint64_t count = 0;
   double sum = 0;
 };
@@ -69,7 +73,7 @@ class HistogramShard {
   }
   /// Words a shard of `bucket_count` buckets needs.
   static constexpr std::size_t words(std::size_t bucket_count) noexcept {
-    return kFirstCopy + 2 * copy_words(bucket_count) + 1 + copy_words(bucket_count);
+    return kFirstCopy + 2 * copy_words(bucket_count) + 1;
   }
 
   HistogramShard(std::atomic<std::uint64_t>* words, std::size_t bucket_count) noexcept
@@ -106,18 +110,31 @@ class HistogramShard {
   /// kept exactly. Leaves no reading pending.
   void after_fork_in_child() const noexcept;
 
+  /// Frees the side record; the shard's owner calls it once, when the series is destroyed.
+  void release() const noexcept;
+
  private:
-  static constexpr std::uint64_t kPendingBit = std::uint64_t{1} << 63;
-  static constexpr std::uint64_t kPendingCopyBit = std::uint64_t{1} << 62;
-  static constexpr std::uint64_t kPendingCountMask = kPendingCopyBit - 1;
+  /// The reader's side record: the last complete reading while the copy `copy` still has
+  /// `expected` observations to complete. Only the (serialized) reader touches it.
+  struct SideRecord {
+    bool pending = false;
+    std::uint64_t copy = 0;
+    std::uint64_t expected = 0;
+    std::uint64_t last[1];  ///< really copy_words(bucket_count): [count][sum][buckets...]
+  };
 
   std::atomic<std::uint64_t>* copy_at(std::uint64_t index) const noexcept {
     return words_ + kFirstCopy + index * copy_words(bucket_count_);
   }
-  std::atomic<std::uint64_t>& pending() const noexcept {
+  std::atomic<std::uint64_t>& side_word() const noexcept {
     return words_[kFirstCopy + 2 * copy_words(bucket_count_)];
   }
-  std::atomic<std::uint64_t>* last_reading() const noexcept { return &pending() + 1; }
+  SideRecord* side() const noexcept {
+    return reinterpret_cast<SideRecord*>(side_word().load(std::memory_order_relaxed));
+  }
+  SideRecord* side_or_new() const noexcept;
+  /// Adds the words of `from` ([count][sum][buckets...]) into the cold copy `to`.
+  void fold_into(std::atomic<std::uint64_t>* to, const std::uint64_t* from) const noexcept;
 
   std::atomic<std::uint64_t>* words_;
   std::size_t bucket_count_;
