@@ -386,3 +386,16 @@ TEST_F(Counter, ClearKeepsTheUnlabelledSeriesOfEveryType) {
   EXPECT_TRUE(has_line(text, "s_count 2.0")) << text;
   EXPECT_TRUE(has_line(text, "s_sum 4.0")) << text;
 }
+
+// prometheus_client drops a counter's `_total` suffix before checking the name: `_total` alone
+// leaves nothing (an error), and with a unit it becomes just the unit.
+TEST_F(Counter, ANameThatIsOnlyTheTotalSuffix) {
+  const std::string message = error_of(
+      [&] { metrics::Counter bad{{.name = "_total", .documentation = "d", .registry = &registry}}; });
+  EXPECT_TRUE(contains(message, "'_total'") && contains(message, "invalid metric name")) << message;
+  metrics::Counter ratio{
+      {.name = "_total", .documentation = "d", .unit = "ratio", .registry = &registry}};
+  EXPECT_EQ(ratio.name(), "_ratio");
+  ratio.inc();
+  EXPECT_TRUE(has_line(metrics::generate_latest(registry), "_ratio_total 1.0"));
+}

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,12 +47,27 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-/// The single histogram child `h{l=label}` of `registry`'s text exposition.
-testing_::HistogramSeries scrape_series(const metrics::Registry& registry,
-                                        const std::string& label) {
-  const auto parsed = testing_::parse_exposition(metrics::generate_latest(registry));
-  auto series = testing_::histogram_series(parsed, "h");
-  return series["l=" + label + ","];
+/// The single histogram child `h{l=label}` of a scrape, with the scrape its samples point into.
+struct ScrapedSeries {
+  testing_::Exposition parsed;
+  testing_::HistogramSeries series;
+  // The series points into `parsed`: never copied.
+  ScrapedSeries() = default;
+  ScrapedSeries(const ScrapedSeries&) = delete;
+  ScrapedSeries& operator=(const ScrapedSeries&) = delete;
+};
+
+std::unique_ptr<ScrapedSeries> scrape(const metrics::Registry& registry,
+                                      const std::string& label) {
+  auto scraped = std::make_unique<ScrapedSeries>();
+  scraped->parsed = testing_::parse_exposition(metrics::generate_latest(registry));
+  scraped->series = testing_::histogram_series(scraped->parsed, "h")["l=" + label + ","];
+  return scraped;
+}
+
+/// The `_count` of `h{l=label}`.
+double scraped_count(const metrics::Registry& registry, const std::string& label) {
+  return scrape(registry, label)->series.count;
 }
 
 }  // namespace
@@ -112,9 +128,10 @@ TEST(Liveness, HistogramScrapesStayFastWithManyMoreBusyWritersThanCores) {
     for (int t = 0; t < kBusyThreads; ++t) {
       expected += observed[static_cast<std::size_t>(t) * kChildren + i];
     }
-    const auto series = scrape_series(registry, std::to_string(i));
-    EXPECT_EQ(series.count, static_cast<double>(expected)) << "child " << i;
-    testing_::check_histogram("final", series, kBounds.size() + 1, kBucketValue, problems);
+    const auto scraped = scrape(registry, std::to_string(i));
+    EXPECT_EQ(scraped->series.count, static_cast<double>(expected)) << "child " << i;
+    testing_::check_histogram("final", scraped->series, kBounds.size() + 1, kBucketValue,
+                              problems);
   }
   EXPECT_TRUE(problems.empty()) << problems.summary();
 }
@@ -156,8 +173,9 @@ int run_in_child(Body child_body, double limit_seconds) {
 int check_child_scrape(const metrics::Registry& registry, double at_least, double at_most,
                        int in_flight) {
   const auto start = std::chrono::steady_clock::now();
-  const auto series = scrape_series(registry, "a");
+  const auto scraped = scrape(registry, "a");
   if (seconds_since(start) > kMaxScrapeSeconds) return kChildSlowScrape;
+  const testing_::HistogramSeries& series = scraped->series;
   Problems problems;
   testing_::check_histogram("child", series, kBounds.size() + 1,
                             in_flight == 0 ? kBucketValue : std::vector<double>{}, problems);
@@ -214,7 +232,7 @@ TEST(Liveness, ChildProcessesScrapeAfterForkWhileThreadsObserve) {
   // already scraped, and hold no more than the parent's next reading.
   constexpr int kForks = 12;
   for (int round = 0; round < kForks; ++round) {
-    const double before = scrape_series(registry, "a").count;  // also leaves readers mid-state
+    const double before = scraped_count(registry, "a");  // also leaves readers mid-state
     const int status = run_in_child(
         [&]() -> int {
           const int scraped = check_child_scrape(registry, before, 1e18, kWriters);
@@ -245,7 +263,7 @@ TEST(Liveness, ChildProcessesScrapeAfterForkWhileThreadsObserve) {
           });
         }
         for (auto& thread : fresh) thread.join();
-        if (scrape_series(registry, "a").count != exact + 4000) return kChildLostObservations;
+        if (scraped_count(registry, "a") != exact + 4000) return kChildLostObservations;
 #endif
         return kChildOk;
       },
@@ -255,5 +273,5 @@ TEST(Liveness, ChildProcessesScrapeAfterForkWhileThreadsObserve) {
   stop = true;
   for (auto& writer : writers) writer.join();
   scraper.join();
-  EXPECT_EQ(scrape_series(registry, "a").count, static_cast<double>(completed.load()));
+  EXPECT_EQ(scraped_count(registry, "a"), static_cast<double>(completed.load()));
 }

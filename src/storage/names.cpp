@@ -64,7 +64,7 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
   if (!subsystem.empty()) full_name += subsystem + "_";
   full_name += name;
   constexpr std::string_view kTotal = "_total";
-  if (type == MetricType::counter && full_name.size() > kTotal.size() &&
+  if (type == MetricType::counter && full_name.size() >= kTotal.size() &&
       full_name.compare(full_name.size() - kTotal.size(), kTotal.size(), kTotal) == 0) {
     full_name.resize(full_name.size() - kTotal.size());  // exposed as <name>_total anyway
   }
@@ -76,6 +76,10 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
     }
   }
   const std::string what = std::string(type_name(type)) + " " + quoted(full_name);
+  if (full_name.empty()) {  // a counter named just `_total`, as prometheus_client rejects it
+    throw Error(std::string(type_name(type)) + " " + quoted(name) +
+                ": invalid metric name (nothing is left once the `_total` suffix is dropped)");
+  }
   if (!valid_metric_name(full_name)) {
     throw Error(what + ": invalid metric name (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
   }
