@@ -29,8 +29,9 @@ struct Latencies {
 Latencies summarize(std::vector<double> milliseconds) {
   std::sort(milliseconds.begin(), milliseconds.end());
   const auto at = [&](double q) {
-    return milliseconds[std::min(milliseconds.size() - 1,
-                                 static_cast<std::size_t>(q * static_cast<double>(milliseconds.size())))];
+    return milliseconds[std::min(
+        milliseconds.size() - 1,
+        static_cast<std::size_t>(q * static_cast<double>(milliseconds.size())))];
   };
   return {at(0.5), at(0.99), milliseconds.back(), milliseconds.size()};
 }
@@ -53,7 +54,8 @@ Latencies measure(const metrics::Registry& registry, int threads, double seconds
     const auto start = std::chrono::steady_clock::now();
     metrics::write_latest(buffer, registry, metrics::Format::text_0_0_4);
     latencies.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop = true;
@@ -65,9 +67,10 @@ Latencies measure(const metrics::Registry& registry, int threads, double seconds
 
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
-  std::printf("threads histogram_p50_ms histogram_p99_ms histogram_max_ms histogram_scrapes "
-              "counter_p50_ms counter_p99_ms counter_max_ms counter_scrapes "
-              "same_text_counter_p50_ms same_text_counter_p99_ms same_text_counter_max_ms\n");
+  std::printf(
+      "threads histogram_p50_ms histogram_p99_ms histogram_max_ms histogram_scrapes "
+      "counter_p50_ms counter_p99_ms counter_max_ms counter_scrapes "
+      "same_text_counter_p50_ms same_text_counter_p99_ms same_text_counter_max_ms\n");
   for (int threads : {0, 1, 2, 8, 32, 120}) {
     metrics::Registry histograms;
     metrics::Histogram histogram{{.name = "h",

@@ -184,8 +184,8 @@ inline void check_histogram(const std::string& where, const HistogramSeries& ser
                  " != _count " + std::to_string(series.count));
   }
   if (!bucket_value.empty() && series.sum != expected_sum) {
-    problems.add(where + ": _sum " + std::to_string(series.sum) + " != " +
-                 std::to_string(expected_sum) + " from the buckets");
+    problems.add(where + ": _sum " + std::to_string(series.sum) +
+                 " != " + std::to_string(expected_sum) + " from the buckets");
   }
 }
 

@@ -108,8 +108,8 @@ TEST_F(Counter, NegativeOrNanIncrementThrowsAndChangesNothing) {
   EXPECT_EQ(child.value(), 5.25);
   EXPECT_TRUE(has_line(metrics::generate_latest(registry), "c_total{l=\"x\"} 5.25"));
   // A rejected exemplar call left no exemplar behind either.
-  EXPECT_FALSE(contains(metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0),
-                        "trace_id"));
+  EXPECT_FALSE(
+      contains(metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0), "trace_id"));
   child.inc(-0.0);  // not negative: Python accepts it too
   EXPECT_EQ(child.value(), 5.25);
 }
@@ -122,7 +122,8 @@ TEST_F(Counter, RecordingOnALabelledMetricThrows) {
   EXPECT_THROW(counter.inc(2), metrics::Error);
   EXPECT_THROW(counter.inc(1, {{"trace_id", "a"}}), metrics::Error);
   EXPECT_THROW((void)counter.value(), metrics::Error);
-  EXPECT_EQ(metrics::testing::lines_starting_with(metrics::generate_latest(registry), "c_total"), 0);
+  EXPECT_EQ(metrics::testing::lines_starting_with(metrics::generate_latest(registry), "c_total"),
+            0);
 }
 
 TEST_F(Counter, WholeIncrementsStayExactPastTwoToThe53) {
@@ -220,16 +221,17 @@ TEST_F(Counter, ExemplarLabelNamesWithDoubleUnderscoreAreRejected) {
   const std::string message = error_of([&] { counter.inc(1, {{"__trace", "x"}}); });
   EXPECT_TRUE(contains(message, "'c'") && contains(message, "__trace")) << message;
   EXPECT_EQ(counter.value(), 0);
-  EXPECT_FALSE(contains(metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0),
-                        "__trace"));
+  EXPECT_FALSE(
+      contains(metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0), "__trace"));
 }
 
 // A label set names each label once; `# {trace_id="a",trace_id="b"}` is not valid OpenMetrics
 // (and prometheus_client cannot even express it: exemplar labels are a dict).
 TEST_F(Counter, ExemplarWithARepeatedLabelNameIsRejected) {
   metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
-  const std::string message =
-      error_of([&] { counter.inc(1, {{"trace_id", "a"}, {"trace_id", "b"}}); });
+  const std::string message = error_of([&] {
+    counter.inc(1, {{"trace_id", "a"}, {"trace_id", "b"}});
+  });
   EXPECT_TRUE(contains(message, "'c'") && contains(message, "trace_id")) << message;
   const std::string om = metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0);
   EXPECT_FALSE(contains(om, "trace_id=\"a\",trace_id=\"b\"")) << om;
@@ -267,7 +269,7 @@ TEST_F(Counter, RemoveAndClearHideChildrenWhoseHandlesStayValid) {
   text = metrics::generate_latest(registry);
   EXPECT_FALSE(contains(text, "c_total{")) << text;
   EXPECT_FALSE(contains(text, "c_created"));  // no child, no _created family
-  b.inc(5);  // valid after clear
+  b.inc(5);                                   // valid after clear
   EXPECT_EQ(b.value(), 6);
   counter.labels({"a"}).inc();  // revived: the same child, its values kept (see docs/design.md)
   text = metrics::generate_latest(registry);
@@ -340,7 +342,7 @@ TEST_F(Counter, EmptyExemplarKeepsThePreviousOne) {
 TEST_F(Counter, ExemplarValuesMustBeValidUtf8) {
   metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
   for (const std::string& bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xc0\xaf"),
-                                std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80")}) {
+                                 std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80")}) {
     const std::string message = error_of([&] { counter.inc(1, {{"t", bad}}); });
     EXPECT_TRUE(contains(message, "'c'") && contains(message, "UTF-8")) << message;
   }
@@ -390,8 +392,9 @@ TEST_F(Counter, ClearKeepsTheUnlabelledSeriesOfEveryType) {
 // prometheus_client drops a counter's `_total` suffix before checking the name: `_total` alone
 // leaves nothing (an error), and with a unit it becomes just the unit.
 TEST_F(Counter, ANameThatIsOnlyTheTotalSuffix) {
-  const std::string message = error_of(
-      [&] { metrics::Counter bad{{.name = "_total", .documentation = "d", .registry = &registry}}; });
+  const std::string message = error_of([&] {
+    metrics::Counter bad{{.name = "_total", .documentation = "d", .registry = &registry}};
+  });
   EXPECT_TRUE(contains(message, "'_total'") && contains(message, "invalid metric name")) << message;
   metrics::Counter ratio{
       {.name = "_total", .documentation = "d", .unit = "ratio", .registry = &registry}};

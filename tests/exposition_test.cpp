@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <atomic>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -204,8 +204,9 @@ TEST_F(Exposition, WritesSeveralRegistriesWithOneEof) {
   metrics::Gauge b{{.name = "b", .documentation = "d", .registry = &second}};
   std::string out = "prefix\n";
   metrics::write_latest(out, {&first, &second}, Format::openmetrics_1_0_0);
-  EXPECT_EQ(out, "prefix\n# HELP a d\n# TYPE a gauge\na 0.0\n# HELP b d\n# TYPE b gauge\nb 0.0\n"
-                 "# EOF\n");
+  EXPECT_EQ(out,
+            "prefix\n# HELP a d\n# TYPE a gauge\na 0.0\n# HELP b d\n# TYPE b gauge\nb 0.0\n"
+            "# EOF\n");
   std::string text;
   metrics::write_latest(text, first, Format::text_0_0_4);
   metrics::write_latest(text, second, Format::text_0_0_4);  // appends

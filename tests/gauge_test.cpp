@@ -26,8 +26,7 @@ class Gauge : public ::testing::Test {
 };
 
 double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -179,8 +178,11 @@ TEST_F(Gauge, OptionsAreJoinedAndValidated) {
   EXPECT_THROW(metrics::Gauge({.name = "g-1", .registry = &registry}), metrics::Error);
   EXPECT_THROW(metrics::Gauge({.name = "g", .labelnames = {"__x"}, .registry = &registry}),
                metrics::Error);
-  EXPECT_THROW(metrics::Gauge({.name = "temp", .namespace_ = "app", .subsystem = "gpu",
-                               .unit = "celsius", .registry = &registry}),
+  EXPECT_THROW(metrics::Gauge({.name = "temp",
+                               .namespace_ = "app",
+                               .subsystem = "gpu",
+                               .unit = "celsius",
+                               .registry = &registry}),
                metrics::Error);  // duplicate of the first
 }
 

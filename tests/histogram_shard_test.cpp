@@ -42,8 +42,8 @@ struct Shard {
   void start_and_stall(std::size_t bucket) {
     const std::uint64_t started =
         words[HistogramShard::kStarted].fetch_add(1, std::memory_order_acquire);
-    const std::size_t copy = HistogramShard::kFirstCopy +
-                             (started >> 63) * HistogramShard::copy_words(kBuckets);
+    const std::size_t copy =
+        HistogramShard::kFirstCopy + (started >> 63) * HistogramShard::copy_words(kBuckets);
     stalled_copy = copy;
     words[copy + HistogramShard::kFirstBucket + bucket].fetch_add(1);
     words[copy + HistogramShard::kSum].store(

@@ -175,8 +175,8 @@ TEST_F(Histogram, EveryValueLandsInTheFirstBucketNotBelowIt) {
       if (sample.name != "h_bucket") continue;
       ASSERT_LT(index, expected.size());
       cumulative += expected[index];
-      EXPECT_EQ(sample.value, cumulative) << "le=" << sample.labels.at("le") << " of "
-                                          << all.size() << " bounds";
+      EXPECT_EQ(sample.value, cumulative)
+          << "le=" << sample.labels.at("le") << " of " << all.size() << " bounds";
       ++index;
     }
     EXPECT_EQ(index, all.size());
@@ -228,9 +228,9 @@ TEST_F(Histogram, ExemplarsPerBucketInOpenMetrics) {
   const std::string not_utf8(800, '\x80');
   EXPECT_THROW(histogram.observe(1, {{"t", not_utf8}}), metrics::Error);
   EXPECT_THROW(histogram.observe(1, {{"trace-id", "x"}}), metrics::Error);
-  const auto parsed = parse_exposition(
-      metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0),
-      metrics::Format::openmetrics_1_0_0);
+  const auto parsed =
+      parse_exposition(metrics::generate_latest(registry, metrics::Format::openmetrics_1_0_0),
+                       metrics::Format::openmetrics_1_0_0);
   ASSERT_EQ(parsed.error, "");
   EXPECT_EQ(parsed.value("h_count"), 5);  // rejected exemplars recorded nothing
   const auto bucket = parsed.find("h_bucket", {{"le", "1.0"}});
@@ -289,8 +289,8 @@ TEST_F(Histogram, OptionsAndDefaultRegistry) {
   metrics::Histogram in_default{
       {.name = "histogram_test_default_registry", .documentation = "d", .buckets = {1}}};
   in_default.observe(3);
-  EXPECT_TRUE(
-      has_line(metrics::generate_latest(), "histogram_test_default_registry_bucket{le=\"+Inf\"} 1.0"));
+  EXPECT_TRUE(has_line(metrics::generate_latest(),
+                       "histogram_test_default_registry_bucket{le=\"+Inf\"} 1.0"));
   EXPECT_TRUE(metrics::default_registry().unregister("histogram_test_default_registry"));
 }
 

@@ -167,8 +167,7 @@ TEST(Labels, ManyChildrenSurviveTableGrowth) {
   metrics::Counter counter(counter_options(registry));
   for (int i = 0; i < 5000; ++i) counter.labels({std::to_string(i), "d"}).inc(i);
   for (int i = 0; i < 5000; ++i) {
-    ASSERT_EQ(counter.labels({{"device_id", "d"}, {"torch_version", std::to_string(i)}}).value(),
-              i)
+    ASSERT_EQ(counter.labels({{"device_id", "d"}, {"torch_version", std::to_string(i)}}).value(), i)
         << i;
   }
   const auto parsed = parse_exposition(metrics::generate_latest(registry));
@@ -192,8 +191,8 @@ TEST(Labels, MoreThanSixteenLabelsByPositionAndByName) {
     return result;
   }();
   gauge
-      .labels({values[0], values[1], values[2], values[3], values[4], values[5], values[6],
-               values[7], values[8], values[9], values[10], values[11], values[12], values[13],
+      .labels({values[0],  values[1],  values[2],  values[3],  values[4],  values[5],  values[6],
+               values[7],  values[8],  values[9],  values[10], values[11], values[12], values[13],
                values[14], values[15], values[16], values[17], values[18], values[19]})
       .set(7);
   // By name, in reverse order.
@@ -228,8 +227,9 @@ TEST(Labels, WrongCountUnknownOrRepeatedNamesThrowNamingTheMetric) {
   EXPECT_TRUE(contains(message, "'c'") && contains(message, "torch_version")) << message;
   message = error_of([&] { counter.labels({{"torch_version", "a"}}); });
   EXPECT_TRUE(contains(message, "'c'") && contains(message, "got 1")) << message;
-  message = error_of(
-      [&] { counter.labels({{"torch_version", "a"}, {"device_id", "b"}, {"extra", "c"}}); });
+  message = error_of([&] {
+    counter.labels({{"torch_version", "a"}, {"device_id", "b"}, {"extra", "c"}});
+  });
   EXPECT_TRUE(contains(message, "'c'")) << message;
   // remove() checks the same way.
   message = error_of([&] { counter.remove({"a"}); });
@@ -254,9 +254,8 @@ TEST(Labels, ValuesAreEscapedAndSortedByNameInTheExposition) {
       << text;
   const auto parsed = parse_exposition(text);
   ASSERT_EQ(parsed.error, "");
-  EXPECT_EQ(parsed.value("g", {{"alpha", "quote\"back\\slash"}, {"mid", "new\nline"},
-                               {"zeta", "z"}}),
-            1);
+  EXPECT_EQ(
+      parsed.value("g", {{"alpha", "quote\"back\\slash"}, {"mid", "new\nline"}, {"zeta", "z"}}), 1);
 }
 
 TEST(Labels, UnicodeValuesAreKeptAsBytes) {

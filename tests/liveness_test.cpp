@@ -57,8 +57,7 @@ struct ScrapedSeries {
   ScrapedSeries& operator=(const ScrapedSeries&) = delete;
 };
 
-std::unique_ptr<ScrapedSeries> scrape(const metrics::Registry& registry,
-                                      const std::string& label) {
+std::unique_ptr<ScrapedSeries> scrape(const metrics::Registry& registry, const std::string& label) {
   auto scraped = std::make_unique<ScrapedSeries>();
   scraped->parsed = testing_::parse_exposition(metrics::generate_latest(registry));
   scraped->series = testing_::histogram_series(scraped->parsed, "h")["l=" + label + ","];
@@ -90,7 +89,8 @@ TEST(Liveness, HistogramScrapesStayFastWithManyMoreBusyWritersThanCores) {
     writers.emplace_back([&, t] {
       std::uint64_t* mine = &observed[static_cast<std::size_t>(t) * kChildren];
       for (std::uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        const auto child = static_cast<std::size_t>((i + static_cast<std::uint64_t>(t)) % kChildren);
+        const auto child =
+            static_cast<std::size_t>((i + static_cast<std::uint64_t>(t)) % kChildren);
         children[child].observe(kBucketValue[i % kBucketValue.size()]);
         ++mine[child];
       }
@@ -130,8 +130,7 @@ TEST(Liveness, HistogramScrapesStayFastWithManyMoreBusyWritersThanCores) {
     }
     const auto scraped = scrape(registry, std::to_string(i));
     EXPECT_EQ(scraped->series.count, static_cast<double>(expected)) << "child " << i;
-    testing_::check_histogram("final", scraped->series, kBounds.size() + 1, kBucketValue,
-                              problems);
+    testing_::check_histogram("final", scraped->series, kBounds.size() + 1, kBucketValue, problems);
   }
   EXPECT_TRUE(problems.empty()) << problems.summary();
 }
@@ -181,8 +180,8 @@ int check_child_scrape(const metrics::Registry& registry, double at_least, doubl
                             in_flight == 0 ? kBucketValue : std::vector<double>{}, problems);
   double from_buckets = 0;
   for (std::size_t i = 0; i < series.cumulative.size(); ++i) {
-    from_buckets += (series.cumulative[i] - (i == 0 ? 0 : series.cumulative[i - 1])) *
-                    kBucketValue[i];
+    from_buckets +=
+        (series.cumulative[i] - (i == 0 ? 0 : series.cumulative[i - 1])) * kBucketValue[i];
   }
   const double missing = from_buckets - series.sum;
   if (!problems.empty() || missing < 0 || missing > in_flight * kBucketValue.back()) {

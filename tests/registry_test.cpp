@@ -36,8 +36,8 @@ TEST(Registry, RejectsDuplicateNamesWithAClearMessage) {
   metrics::testing::enable_created_series();
   metrics::Registry registry;
   metrics::Counter counter{{.name = "x", .documentation = "d", .registry = &registry}};
-  std::string message =
-      error_of([&] { metrics::Gauge({.name = "x_total", .documentation = "d", .registry = &registry}); });
+  std::string message = error_of(
+      [&] { metrics::Gauge({.name = "x_total", .documentation = "d", .registry = &registry}); });
   EXPECT_TRUE(contains(message, "x_total")) << message;
   EXPECT_TRUE(contains(message, "duplicate")) << message;
   EXPECT_TRUE(contains(message, "'x'")) << message;  // the metric already holding the name
@@ -78,7 +78,8 @@ TEST(Registry, NamesThatOnlyLookAlikeAreDistinct) {
 TEST(Registry, RejectsInvalidNames) {
   metrics::Registry registry;
   for (const char* name : {"", "1abc", "a-b", "a b", "é", "a.b", "a{b}"}) {
-    const std::string message = error_of([&] { metrics::Counter({.name = name, .registry = &registry}); });
+    const std::string message =
+        error_of([&] { metrics::Counter({.name = name, .registry = &registry}); });
     EXPECT_NE(message, "no exception") << name;
     if (*name != '\0') {
       EXPECT_TRUE(contains(message, name)) << message;
@@ -88,8 +89,8 @@ TEST(Registry, RejectsInvalidNames) {
   metrics::Gauge leading{{.name = "_a", .documentation = "d", .registry = &registry}};
   metrics::Gauge reserved_metric{{.name = "__a", .documentation = "d", .registry = &registry}};
   for (const char* label : {"1a", "a-b", "__reserved", "__", "", "a:b", "é"}) {
-    const std::string message =
-        error_of([&] { metrics::Gauge({.name = "g", .labelnames = {label}, .registry = &registry}); });
+    const std::string message = error_of(
+        [&] { metrics::Gauge({.name = "g", .labelnames = {label}, .registry = &registry}); });
     EXPECT_TRUE(contains(message, "'g'")) << label << ": " << message;
   }
   metrics::Gauge underscore{

@@ -174,8 +174,7 @@ inline bool belongs(const std::string& family, const std::string& type, const st
 }  // namespace parse_detail
 
 /// Parses `text` in `format`; `Exposition::error` names the first line that does not conform.
-inline Exposition parse_exposition(const std::string& text,
-                                   Format format = Format::text_0_0_4) {
+inline Exposition parse_exposition(const std::string& text, Format format = Format::text_0_0_4) {
   using namespace parse_detail;
   const bool openmetrics = format == Format::openmetrics_1_0_0;
   Exposition result;

@@ -252,7 +252,8 @@ void for_each_child_cell(const FamilyBase& family, Visit&& visit) {
 }  // namespace
 
 void CounterFamily::after_fork_in_child() noexcept {
-  for_each_child_cell<CounterStorage>(*this, [](CounterStorage& cell) { cell.after_fork_in_child(); });
+  for_each_child_cell<CounterStorage>(*this,
+                                      [](CounterStorage& cell) { cell.after_fork_in_child(); });
 }
 
 void GaugeFamily::after_fork_in_child() noexcept {
@@ -265,13 +266,12 @@ void HistogramFamily::before_fork() noexcept {
   while (reading_.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
 }
 
-void HistogramFamily::after_fork_in_parent() noexcept {
-  reading_.clear(std::memory_order_release);
-}
+void HistogramFamily::after_fork_in_parent() noexcept { reading_.clear(std::memory_order_release); }
 
 void HistogramFamily::after_fork_in_child() noexcept {
   reading_.clear(std::memory_order_relaxed);
-  for_each_child_cell<HistogramCell>(*this, [](HistogramCell& cell) { cell.after_fork_in_child(); });
+  for_each_child_cell<HistogramCell>(*this,
+                                     [](HistogramCell& cell) { cell.after_fork_in_child(); });
 }
 
 }  // namespace bentoml::metrics::detail

@@ -14,9 +14,7 @@ namespace bentoml::metrics::detail {
 
 /// Reaches the mutexes the handlers take (a friend of Registry).
 struct ForkHandlers {
-  static std::mutex& mutex_of(Registry& registry) noexcept {
-    return registry.registration_mutex_;
-  }
+  static std::mutex& mutex_of(Registry& registry) noexcept { return registry.registration_mutex_; }
 };
 
 namespace {

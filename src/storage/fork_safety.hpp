@@ -5,9 +5,9 @@
 // they had started never completes, a scrape they were running never clears its flag. The
 // handlers installed here (pthread_atfork) make the child start from a clean state: before the
 // fork they take every registry's and family's mutex and wait for scrapes of histograms in
-// progress, so that no structure is mid-change when memory is copied; in the parent they release them; in the child they release them, let every
-// family complete or drop what dead threads left in flight (FamilyBase::after_fork_in_child),
-// and free the thread slots that dead threads held.
+// progress, so that no structure is mid-change when memory is copied; in the parent they release
+// them; in the child they release them, let every family complete or drop what dead threads left in
+// flight (FamilyBase::after_fork_in_child), and free the thread slots that dead threads held.
 #pragma once
 
 namespace bentoml::metrics {

@@ -19,7 +19,7 @@ namespace bentoml::metrics {
 namespace detail {
 class FamilyBase;
 struct ForkHandlers;
-}
+}  // namespace detail
 
 class Registry {
  public:

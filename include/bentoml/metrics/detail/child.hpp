@@ -59,7 +59,7 @@ class LabelBlock {
 struct ChildHeader {
   std::uint64_t hash = 0;
   const char* labels = nullptr;  ///< a LabelBlock, owned by the child's allocation
-  double created = 0;  ///< seconds since the epoch when first created; kept when revived
+  double created = 0;            ///< seconds since the epoch when first created; kept when revived
   std::atomic<ChildHeader*> next_in_order{nullptr};  ///< creation order, for exposition
   std::atomic<bool> active{true};  ///< false after remove()/clear(): left out of exposition
 

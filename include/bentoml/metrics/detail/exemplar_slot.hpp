@@ -5,9 +5,10 @@
 // even to odd with a CAS (acquire); if another writer holds it, this exemplar is dropped, since
 // only the latest one is kept anyway. It writes the value, timestamp and the label bytes as
 // relaxed atomic words (each label as a 16-bit name length, a 16-bit value length, the name and
-// the value: lengths, not separators, so any byte, NUL included, comes back as it was given), then publishes with a release store of the next
-// even sequence. A reader (a scrape) loads the sequence with acquire, copies, fences (acquire) and
-// checks the sequence again; it retries a few times and otherwise omits the exemplar.
+// the value: lengths, not separators, so any byte, NUL included, comes back as it was given), then
+// publishes with a release store of the next even sequence. A reader (a scrape) loads the sequence
+// with acquire, copies, fences (acquire) and checks the sequence again; it retries a few times and
+// otherwise omits the exemplar.
 #pragma once
 
 #include <atomic>

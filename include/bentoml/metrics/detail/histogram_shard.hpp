@@ -84,11 +84,10 @@ class HistogramShard {
     const std::uint64_t started = words_[kStarted].fetch_add(1, std::memory_order_acquire);
     std::atomic<std::uint64_t>* copy = copy_at(started >> 63);
     single_writer_add(copy[kFirstBucket + bucket], 1);
-    copy[kSum].store(double_to_bits(bits_to_double(copy[kSum].load(std::memory_order_relaxed)) +
-                                    value),
-                     std::memory_order_relaxed);
-    copy[kCount].store(copy[kCount].load(std::memory_order_relaxed) + 1,
-                       std::memory_order_release);
+    copy[kSum].store(
+        double_to_bits(bits_to_double(copy[kSum].load(std::memory_order_relaxed)) + value),
+        std::memory_order_relaxed);
+    copy[kCount].store(copy[kCount].load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
 
   /// Records one observation; any number of threads may write at once.
@@ -129,7 +128,9 @@ class HistogramShard {
   std::atomic<std::uint64_t>& side_word() const noexcept {
     return words_[kFirstCopy + 2 * copy_words(bucket_count_)];
   }
+  /// The side record lives in a word of the shard's array (the array is all atomic words).
   SideRecord* side() const noexcept {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the word holds a pointer the reader stored
     return reinterpret_cast<SideRecord*>(side_word().load(std::memory_order_relaxed));
   }
   SideRecord* side_or_new() const noexcept;
