@@ -20,28 +20,30 @@ namespace bentoml::metrics {
 /// HTTP basic authentication credentials: requests without them get 401. An empty username
 /// means no authentication.
 struct BasicAuth {
-  std::string username;
-  std::string password;
+  std::string username{};
+  std::string password{};
   [[nodiscard]] bool enabled() const noexcept { return !username.empty(); }
 };
 
 class Exposer {
  public:
+  /// Every field has a default, so designated initializers may name only some of them
+  /// (`{.name = ..., .documentation = ...}`) without a -Wmissing-field-initializers warning.
   struct Options {
     /// "address:port" entries (IPv4; port 0 picks a free port). Several may be given.
     std::vector<std::string> listen = {"127.0.0.1:9100"};
     /// The one path metrics are served on.
     std::string path = "/metrics";
     /// The registries to expose, in order; empty means default_registry().
-    std::vector<const Registry*> registries;
+    std::vector<const Registry*> registries{};
     /// Worker threads (concurrent scrapes).
     int threads = 2;
     /// Require HTTP basic auth when a username is set: `.basic_auth = {"user", "secret"}`.
-    BasicAuth basic_auth;
+    BasicAuth basic_auth{};
     /// PEM file with certificate and private key: serve HTTPS instead of HTTP. CivetWeb loads the
     /// system OpenSSL at run time; where that cannot work (Debian 12's CivetWeb 1.15 with
     /// OpenSSL 3) the constructor throws metrics::Error saying why.
-    std::string tls_certificate;
+    std::string tls_certificate{};
     /// zlib level for gzip responses, 1..9. Level 1 costs about what rendering does; level 6
     /// takes 2.6x as long for 6% fewer bytes (bench/http_scrape/gzip_levels).
     int gzip_level = 1;
