@@ -15,7 +15,7 @@ configure_package_config_file(cmake/bentoml-metricsConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/bentoml-metricsConfig.cmake
   INSTALL_DESTINATION ${BENTOML_METRICS_CMAKE_DIR})
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/bentoml-metricsConfigVersion.cmake
-  COMPATIBILITY SameMinorVersion)
+  COMPATIBILITY SameMajorVersion)
 install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/bentoml-metricsConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/bentoml-metricsConfigVersion.cmake

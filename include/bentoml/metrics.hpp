@@ -12,6 +12,7 @@
 #include "bentoml/metrics/registry.hpp"
 #include "bentoml/metrics/summary.hpp"
 #include "bentoml/metrics/timer.hpp"
+#include "bentoml/metrics/version.hpp"
 #if __has_include("bentoml/metrics/http_server.hpp")
 #include "bentoml/metrics/http_server.hpp"
 #endif
