@@ -4,6 +4,7 @@
 //   curl -s localhost:3001/metrics
 //   curl -s -H 'Accept: application/openmetrics-text; version=1.0.0' localhost:3001/metrics
 #include <bentoml/metrics.hpp>
+#include <bentoml/metrics/http_server.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -1,6 +1,7 @@
 // The README quick start as an outside program: define metrics, record, serve, print the text.
 // (consumer_test.sh also compiles the README's block itself, as written.)
 #include <bentoml/metrics.hpp>
+#include <bentoml/metrics/http_server.hpp>
 
 #include <iostream>
 
