@@ -6,7 +6,6 @@
 // if several scrapes can run at once); it allocates and is not meant for the hot path.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <initializer_list>
 #include <memory>
