@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   metrics::Summary payload{
       {.name = "payload", .documentation = "Request payload size", .unit = "bytes"}};
 
-  auto server = metrics::start_http_server(port);
+  auto server = metrics::start_http_server(port, "127.0.0.1");  // this machine only
   std::printf("serving http://127.0.0.1:%d/metrics (Ctrl-C to stop)\n", server.port());
   std::fflush(stdout);
 

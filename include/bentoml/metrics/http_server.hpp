@@ -30,7 +30,9 @@ class Exposer {
   /// Every field has a default, so designated initializers may name only some of them
   /// (`{.name = ..., .documentation = ...}`) without a -Wmissing-field-initializers warning.
   struct Options {
-    /// "address:port" entries (IPv4; port 0 picks a free port). Several may be given.
+    /// "address:port" entries (port 0 picks a free port; 0.0.0.0 is every IPv4 interface).
+    /// Several may be given. IPv6 ("[::1]:9100") needs a CivetWeb built with IPv6, which
+    /// Debian's 1.15 is not: the constructor then throws metrics::Error saying so.
     std::vector<std::string> listen = {"127.0.0.1:9100"};
     /// The one path metrics are served on.
     std::string path = "/metrics";
@@ -49,7 +51,8 @@ class Exposer {
     int gzip_level = 1;
   };
 
-  /// Starts serving; throws metrics::Error naming the address when it cannot.
+  /// Starts serving; throws metrics::Error naming the address and the cause when it cannot
+  /// (port in use, address not available, IPv6 where CivetWeb lacks it, bad options).
   explicit Exposer(const Options& options);
   Exposer(Exposer&&) noexcept;
   Exposer& operator=(Exposer&&) noexcept;
@@ -66,8 +69,10 @@ class Exposer {
   std::unique_ptr<Impl> impl_;
 };
 
-/// prometheus_client's start_http_server: serves `registry` at /metrics on addr:port.
-Exposer start_http_server(int port, std::string_view addr = "127.0.0.1",
+/// prometheus_client's start_http_server: serves `registry` at /metrics on addr:port. As in
+/// Python, the default address 0.0.0.0 is every IPv4 interface (reachable from other machines and
+/// containers); pass "127.0.0.1" for this machine only.
+Exposer start_http_server(int port, std::string_view addr = "0.0.0.0",
                           const Registry& registry = default_registry());
 
 }  // namespace bentoml::metrics

@@ -30,7 +30,7 @@ int main() {
   metrics::Summary payload{{.name = "payload_bytes", .documentation = "Payload size"}};
   payload.observe(512);
 
-  auto server = metrics::start_http_server(0);  // a free port on 127.0.0.1
+  auto server = metrics::start_http_server(0);  // a free port on every IPv4 interface
   std::cout << "listening " << (server.port() > 0 ? "yes" : "no") << "\n";
   std::cout << metrics::generate_latest();
   return 0;
