@@ -3,11 +3,20 @@
 #include <bentoml/metrics.hpp>
 #include <bentoml/metrics/http_server.hpp>
 
+#include <cstring>
 #include <iostream>
 
 namespace metrics = bentoml::metrics;
 
 int main() {
+#ifdef EXPECTED_VERSION  // the version find_package() found
+  if (std::strcmp(BENTOML_METRICS_VERSION_STRING, EXPECTED_VERSION) != 0) {
+    std::cerr << "headers say " << BENTOML_METRICS_VERSION_STRING << ", the package "
+              << EXPECTED_VERSION << "\n";
+    return 1;
+  }
+#endif
+  std::cout << "version " << BENTOML_METRICS_VERSION_STRING << "\n";
   metrics::Histogram inference_duration{
       {.name = "inference_duration",
        .documentation = "Duration of inference",
