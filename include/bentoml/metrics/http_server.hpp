@@ -2,11 +2,12 @@
 // bentoml::metrics_http; <bentoml/metrics.hpp> does not include this header).
 //
 // `start_http_server(port)` is prometheus_client's function of that name (on 0.0.0.0 by
-// default, as there); `Exposer` takes every option. Both are RAII: destruction or `stop()` (idempotent) stops the server and joins its
-// threads. A request renders the registries into a per-thread buffer in the format `Accept` asks
-// for, gzipped when `Accept-Encoding` allows, and never blocks recording threads. GET and HEAD on
-// the path, 405 for other methods, 404 elsewhere; no file is ever served. Each open connection
-// holds one of `threads` workers; idle kept-alive ones are closed after 0.5 s.
+// default, as there); `Exposer` takes every option. Both are RAII: destruction or `stop()`
+// (idempotent) stops the server and joins its threads. A request renders the registries into a
+// per-thread buffer in the format `Accept` asks for, gzipped when `Accept-Encoding` allows, and
+// never blocks recording threads. GET and HEAD on the path, 405 for other methods, 404 elsewhere;
+// no file is ever served. Each open connection holds one of `threads` workers; idle kept-alive ones
+// are closed after 0.5 s.
 #pragma once
 
 #include <memory>
