@@ -218,11 +218,17 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   mg_error_data error{&error_code, error_text, sizeof error_text};
   impl_->context = mg_start2(&init, &error);
   if (impl_->context == nullptr) {
+    std::string failing;  // the first address a plain socket cannot bind either, and why
+    std::string cause;
     for (const std::string& address : options.listen) {
-      const std::string cause = listen_failure_cause(address);
+      cause = listen_failure_cause(address);
       if (!cause.empty()) {
-        throw Error("metrics HTTP server: cannot listen on '" + address + "': " + cause);
+        failing = address;
+        break;
       }
+    }
+    if (!cause.empty()) {
+      throw Error("metrics HTTP server: cannot listen on '" + failing + "': " + cause);
     }
     throw Error("metrics HTTP server: cannot listen on '" + describe(options) +
                 "': " + (error_text[0] != '\0' ? error_text : "unknown error"));
