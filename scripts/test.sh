@@ -2,8 +2,10 @@
 # The test command (README, .ci/run): installs what is missing, then
 #   1. release preset: builds everything (benchmarks included, so they cannot rot; they are not
 #      run) and runs every test: unit, concurrency, exposition, integration, consumer;
-#   2. tsan preset: the concurrency tests under ThreadSanitizer;
-#   3. asan-ubsan preset: the unit and concurrency tests under AddressSanitizer + UBSan.
+#   2. the README's commands as written (scripts/readme_commands.sh; this command itself is
+#      skipped there);
+#   3. tsan preset: the concurrency tests under ThreadSanitizer;
+#   4. asan-ubsan preset: the unit and concurrency tests under AddressSanitizer + UBSan.
 # Exits non-zero on the first failure, naming the stage; the last line is the summary.
 # Environment: BENTOML_METRICS_BUILD_ROOT (default build; one tree per preset under it),
 # BENTOML_METRICS_JOBS (default nproc).
@@ -67,6 +69,12 @@ run_preset() {
 }
 
 run_preset release
+
+stage="README commands"
+echo "=== ${stage} (scripts/readme_commands.sh)"
+BENTOML_METRICS_IN_TEST_SH=1 bash scripts/readme_commands.sh
+summary+=("README commands")
+
 run_preset tsan concurrency
 run_preset asan-ubsan 'unit|concurrency'
 

@@ -100,6 +100,11 @@ TEST_F(Counter, NegativeOrNanIncrementThrowsAndChangesNothing) {
   const std::string message = error_of([&] { child.inc(-1); });
   EXPECT_TRUE(contains(message, "'c'")) << message;
   EXPECT_TRUE(contains(message, "non-negative")) << message;
+  // The amount is printed as the exposition prints numbers.
+  EXPECT_EQ(message.substr(message.rfind(',')), ", got -1.0") << message;
+  EXPECT_TRUE(contains(error_of([&] { child.inc(-0.5); }), "got -0.5"));
+  EXPECT_TRUE(contains(error_of([&] { child.inc(-1e20); }), "got -1e+20"));
+  EXPECT_TRUE(contains(error_of([&] { child.inc(std::nan("")); }), "got NaN"));
   EXPECT_THROW(child.inc(-0.5), metrics::Error);
   EXPECT_THROW(child.inc(-std::numeric_limits<double>::infinity()), metrics::Error);
   EXPECT_THROW(child.inc(std::nan("")), metrics::Error);

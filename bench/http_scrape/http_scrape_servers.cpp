@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bentoml/metrics.hpp"
+#include "bentoml/metrics/http_server.hpp"
 
 namespace metrics = bentoml::metrics;
 

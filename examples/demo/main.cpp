@@ -4,6 +4,7 @@
 //   curl -s localhost:3001/metrics
 //   curl -s -H 'Accept: application/openmetrics-text; version=1.0.0' localhost:3001/metrics
 #include <bentoml/metrics.hpp>
+#include <bentoml/metrics/http_server.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   metrics::Summary payload{
       {.name = "payload", .documentation = "Request payload size", .unit = "bytes"}};
 
-  auto server = metrics::start_http_server(port);
+  auto server = metrics::start_http_server(port, "127.0.0.1");  // this machine only
   std::printf("serving http://127.0.0.1:%d/metrics (Ctrl-C to stop)\n", server.port());
   std::fflush(stdout);
 

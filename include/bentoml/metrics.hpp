@@ -1,5 +1,7 @@
 // bentoml::metrics: Prometheus metrics for C++ services, with the API of Python's
-// bentoml.metrics. This header only includes the public headers.
+// bentoml.metrics. This header only includes the public headers of bentoml::metrics_core: the
+// metrics, the registry and the exposition. The /metrics endpoint (start_http_server, Exposer,
+// in bentoml::metrics_http) is included separately: <bentoml/metrics/http_server.hpp>.
 #pragma once
 
 #include "bentoml/metrics/buckets.hpp"
@@ -12,6 +14,4 @@
 #include "bentoml/metrics/registry.hpp"
 #include "bentoml/metrics/summary.hpp"
 #include "bentoml/metrics/timer.hpp"
-#if __has_include("bentoml/metrics/http_server.hpp")
-#include "bentoml/metrics/http_server.hpp"
-#endif
+#include "bentoml/metrics/version.hpp"

@@ -1,14 +1,19 @@
 // Exposer: a CivetWeb server whose every request goes to serve_metrics_request.
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -40,14 +45,85 @@ std::string describe(const Exposer::Options& options) {
   return listen;
 }
 
+/// The host part of "host:port" (validated), without an IPv6 address's brackets.
+std::string host_of(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+int port_of(const std::string& address) {
+  return std::atoi(address.c_str() + address.rfind(':') + 1);
+}
+
+bool is_ipv6(const std::string& address) {
+  return address.front() == '[' || host_of(address).find(':') != std::string::npos;
+}
+
+/// Why `address` cannot be listened on, learnt by binding a plain socket to it as CivetWeb does
+/// (SO_REUSEADDR); empty when that bind succeeds (the cause was then CivetWeb's own). CivetWeb
+/// reports every listening failure as "Failed to setup server ports", without the errno.
+std::string listen_failure_cause(const std::string& address) {
+  const std::string host = host_of(address);
+  const int port = port_of(address);
+  addrinfo hints{};
+  hints.ai_family = is_ipv6(address) ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), std::to_string(port).c_str(), &hints,
+                  &found) != 0 ||
+      found == nullptr) {
+    return "'" + host + "' is neither an " + (hints.ai_family == AF_INET6 ? "IPv6" : "IPv4") +
+           " address nor a host name that resolves to one";
+  }
+  std::string cause;
+  const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0) {
+    const int on = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
+      const int error = errno;
+      switch (error) {
+        case EADDRINUSE:
+          cause =
+              "port " + std::to_string(port) + " is already in use (another server listens on it)";
+          break;
+        case EADDRNOTAVAIL:
+          cause =
+              "address " + host + " is not available (no network interface of this machine has it)";
+          break;
+        case EACCES:
+          cause = "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+          break;
+        default:
+          cause = std::system_category().message(error);
+      }
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return cause;
+}
+
 void validate(const Exposer::Options& options) {
   if (options.listen.empty()) throw Error("metrics HTTP server: no listen address given");
   for (const std::string& address : options.listen) {
     const std::size_t colon = address.rfind(':');
     if (address.empty() || colon == std::string::npos || colon + 1 == address.size() ||
-        address.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+        address.find_first_not_of("0123456789", colon + 1) != std::string::npos ||
+        address.size() - colon - 1 > 5 || port_of(address) > 65535) {
       throw Error("metrics HTTP server: bad listen address '" + address +
-                  "' (expected address:port, e.g. 127.0.0.1:9100)");
+                  "' (expected address:port with a port 0..65535, e.g. 0.0.0.0:9100)");
+    }
+    if (is_ipv6(address) && mg_check_feature(MG_FEATURES_IPV6) == 0) {
+      throw Error("metrics HTTP server: cannot listen on '" + address +
+                  "': IPv6 is not supported by the CivetWeb this library uses (it was built "
+                  "without IPv6, as Debian's CivetWeb 1.15 is); listen on an IPv4 address, "
+                  "e.g. 0.0.0.0:" +
+                  std::to_string(port_of(address)) + " for all interfaces");
     }
   }
   if (options.path.empty() || options.path[0] != '/' ||
@@ -142,6 +218,18 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   mg_error_data error{&error_code, error_text, sizeof error_text};
   impl_->context = mg_start2(&init, &error);
   if (impl_->context == nullptr) {
+    std::string failing;  // the first address a plain socket cannot bind either, and why
+    std::string cause;
+    for (const std::string& address : options.listen) {
+      cause = listen_failure_cause(address);
+      if (!cause.empty()) {
+        failing = address;
+        break;
+      }
+    }
+    if (!cause.empty()) {
+      throw Error("metrics HTTP server: cannot listen on '" + failing + "': " + cause);
+    }
     throw Error("metrics HTTP server: cannot listen on '" + describe(options) +
                 "': " + (error_text[0] != '\0' ? error_text : "unknown error"));
   }

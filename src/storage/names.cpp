@@ -8,6 +8,7 @@
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "exposition/number_format.hpp"
 
 namespace bentoml::metrics::detail {
 namespace {
@@ -112,8 +113,10 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
 }
 
 void throw_bad_increment(const FamilyBase& family, double amount) {
-  throw Error("counter " + quoted(family.name()) +
-              ": increment must be a non-negative number, got " + std::to_string(amount));
+  std::string message =
+      "counter " + quoted(family.name()) + ": increment must be a non-negative number, got ";
+  append_go_float(message, amount);  // as the exposition writes numbers: -1.0, -Inf, NaN
+  throw Error(message);
 }
 
 void throw_labelled(const FamilyBase& family) {

@@ -2,11 +2,15 @@
 #include "bentoml/metrics/registry.hpp"
 
 #include <string>
+#include <string_view>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
 #include "bentoml/metrics/detail/family.hpp"
+#include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "exposition/number_format.hpp"
 #include "storage/fork_safety.hpp"
 
 namespace bentoml::metrics {
@@ -28,9 +32,83 @@ std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
   return {name};
 }
 
+const char* type_name(detail::MetricType type) {
+  switch (type) {
+    case detail::MetricType::counter:
+      return "counter";
+    case detail::MetricType::gauge:
+      return "gauge";
+    case detail::MetricType::histogram:
+      return "histogram";
+    case detail::MetricType::summary:
+      return "summary";
+  }
+  return "metric";
+}
+
+/// A histogram's finite bucket bounds; null for the other types (a summary has none to show).
+const std::vector<double>* bounds_of(const detail::FamilyBase& family) {
+  if (family.identity().type != detail::MetricType::histogram) return nullptr;
+  const auto* histogram = dynamic_cast<const detail::HistogramFamily*>(&family);
+  return histogram != nullptr ? &histogram->finite_bounds() : nullptr;
+}
+
+/// One definition as the user wrote it, after name joining: `histogram 'h' (documentation "d",
+/// labelnames [a, b], unit "", buckets [0.5, 1.0, +Inf])`.
+std::string describe(const detail::FamilyBase& family) {
+  const detail::FamilyIdentity& identity = family.identity();
+  std::string text = std::string(type_name(identity.type)) + " '" + identity.name +
+                     "' (documentation \"" + identity.documentation + "\", labelnames [";
+  for (std::size_t i = 0; i < identity.labelnames.size(); ++i) {
+    text += (i == 0 ? "" : ", ") + identity.labelnames[i];
+  }
+  text += "], unit \"" + identity.unit + "\"";
+  if (const std::vector<double>* bounds = bounds_of(family)) {
+    text += ", buckets [";
+    for (double bound : *bounds) {
+      detail::append_go_float(text, bound);
+      text += ", ";
+    }
+    text += "+Inf]";
+  }
+  return text + ")";
+}
+
+/// What differs between two definitions ("documentation, labelnames"); empty when identical.
+std::string differences(const detail::FamilyBase& registered, const detail::FamilyBase& wanted) {
+  const detail::FamilyIdentity& a = registered.identity();
+  const detail::FamilyIdentity& b = wanted.identity();
+  std::string text;
+  const auto differ = [&text](bool different, const char* what) {
+    if (different) text += (text.empty() ? "" : ", ") + std::string(what);
+  };
+  differ(a.name != b.name, "name");
+  differ(a.type != b.type || typeid(registered) != typeid(wanted), "type");
+  differ(a.documentation != b.documentation, "documentation");
+  differ(a.labelnames != b.labelnames, "labelnames");
+  differ(a.unit != b.unit, "unit");
+  const std::vector<double>* bounds_a = bounds_of(registered);
+  const std::vector<double>* bounds_b = bounds_of(wanted);
+  differ(bounds_a != nullptr && bounds_b != nullptr && *bounds_a != *bounds_b, "buckets");
+  return text;
+}
+
+/// Whether `name`, as a user would write it, names `family`: its full name, or for a counter
+/// that name followed by `_total` (the name a counter's samples carry).
+bool names_family(std::string_view name, const detail::FamilyBase& family) {
+  const std::string& own = family.name();
+  if (name == own) return true;
+  constexpr std::string_view kTotal = "_total";
+  return family.identity().type == detail::MetricType::counter &&
+         name.size() == own.size() + kTotal.size() && name.substr(0, own.size()) == own &&
+         name.substr(own.size()) == kTotal;
+}
+
 }  // namespace
 
 Registry::Registry() { detail::track_for_fork(this); }
+
+Registry::Registry(const Options& options) : options_(options) { detail::track_for_fork(this); }
 
 Registry::~Registry() {
   detail::untrack_for_fork(this);
@@ -38,7 +116,8 @@ Registry::~Registry() {
   while (node != nullptr) delete std::exchange(node, node->next.load(std::memory_order_relaxed));
 }
 
-void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
+std::shared_ptr<detail::FamilyBase> Registry::register_family(
+    std::shared_ptr<detail::FamilyBase> family) {
   const std::vector<std::string> wanted = claimed_names(*family);
   std::lock_guard<std::mutex> lock(registration_mutex_);
   for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
@@ -46,15 +125,22 @@ void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
     if (node->unregistered_at.load(std::memory_order_relaxed) != 0) continue;
     for (const std::string& taken : claimed_names(*node->family)) {
       for (const std::string& name : wanted) {
-        if (taken == name) {
-          throw Error("metric '" + family->name() + "': duplicate name '" + name +
-                      "' in registry (already used by metric '" + node->family->name() + "')");
-        }
+        if (taken != name) continue;
+        // Registered families never share a name, so at most one can be identical to `family`.
+        const std::string differ = differences(*node->family, *family);
+        if (differ.empty() && options_.reuse_identical) return node->family;
+        throw Error("metric '" + family->name() + "': duplicate name '" + name +
+                    "' in registry (already used by metric '" + node->family->name() + "'): " +
+                    (differ.empty()
+                         ? "the definitions are identical, but this registry was made with "
+                           "Registry::Options::reuse_identical = false"
+                         : "the definitions differ in " + differ) +
+                    "; registered: " + describe(*node->family) + "; new: " + describe(*family));
       }
     }
   }
   const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
-  auto* node = new Node{std::move(family), version};
+  auto* node = new Node{family, version};
   // release: a scrape that reaches the node (acquire) sees the family fully built.
   if (tail_ == nullptr) {
     head_.store(node, std::memory_order_release);
@@ -63,6 +149,7 @@ void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
   }
   tail_ = node;
   version_.store(version, std::memory_order_release);
+  return family;
 }
 
 bool Registry::unregister(std::string_view name) {
@@ -70,7 +157,7 @@ bool Registry::unregister(std::string_view name) {
   for (Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
        node = node->next.load(std::memory_order_relaxed)) {
     if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
-        node->family->name() == name) {
+        names_family(name, *node->family)) {
       const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
       node->unregistered_at.store(version, std::memory_order_relaxed);
       version_.store(version, std::memory_order_release);  // publishes the store above

@@ -2,9 +2,13 @@
 // http_test.py against a real server).
 #include "bentoml/metrics/http_server.hpp"
 
+#include <civetweb.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -36,15 +40,91 @@ TEST(Exposer, StopReturnsWithinMilliseconds) {
   }
 }
 
-TEST(Exposer, PortInUseIsAnErrorNamingTheAddress) {
+TEST(Exposer, PortInUseIsAnErrorNamingTheAddressAndTheCause) {
   auto first = metrics::start_http_server(0);
-  const std::string address = "127.0.0.1:" + std::to_string(first.port());
-  try {
-    auto second = metrics::start_http_server(first.port());
-    FAIL() << "a second server started on " << address;
-  } catch (const metrics::Error& error) {
-    EXPECT_TRUE(contains(error.what(), address)) << error.what();
+  for (const std::string host : {"0.0.0.0", "127.0.0.1"}) {
+    const std::string address = host + ":" + std::to_string(first.port());
+    try {
+      auto second = metrics::start_http_server(first.port(), host);
+      FAIL() << "a second server started on " << address;
+    } catch (const metrics::Error& error) {
+      EXPECT_TRUE(contains(error.what(), "'" + address + "'")) << error.what();
+      EXPECT_TRUE(
+          contains(error.what(), "port " + std::to_string(first.port()) + " is already in use"))
+          << error.what();
+    }
   }
+}
+
+TEST(Exposer, AnAddressThisMachineLacksIsAnErrorSayingSo) {
+  metrics::Exposer::Options options;
+  options.listen = {"192.0.2.1:0"};  // TEST-NET-1: documentation only, never on an interface
+  try {
+    metrics::Exposer exposer{options};
+    FAIL() << "started on 192.0.2.1";
+  } catch (const metrics::Error& error) {
+    EXPECT_TRUE(contains(error.what(), "'192.0.2.1:0'")) << error.what();
+    EXPECT_TRUE(contains(error.what(), "address 192.0.2.1 is not available")) << error.what();
+  }
+  // The cause names the failing address among several.
+  options.listen = {"127.0.0.1:0", "192.0.2.1:0"};
+  try {
+    metrics::Exposer exposer{options};
+    FAIL() << "started on 192.0.2.1";
+  } catch (const metrics::Error& error) {
+    EXPECT_TRUE(contains(error.what(), "cannot listen on '192.0.2.1:0': address")) << error.what();
+  }
+}
+
+TEST(Exposer, IPv6IsAnErrorNamingCivetWebWhereItLacksIPv6) {
+  metrics::Exposer::Options options;
+  options.listen = {"[::1]:0"};
+  if (mg_check_feature(MG_FEATURES_IPV6) != 0) {
+    metrics::Exposer exposer{options};  // a CivetWeb with IPv6 serves it
+    EXPECT_GT(exposer.port(), 0);
+    return;
+  }
+  for (const char* address : {"[::1]:0", "[::]:9100", "::1:0"}) {
+    options.listen = {address};
+    try {
+      metrics::Exposer exposer{options};
+      FAIL() << "started on " << address;
+    } catch (const metrics::Error& error) {
+      EXPECT_TRUE(contains(error.what(), std::string("'") + address + "'")) << error.what();
+      EXPECT_TRUE(contains(error.what(), "IPv6 is not supported by the CivetWeb")) << error.what();
+    }
+  }
+}
+
+TEST(Exposer, StartHttpServerListensOnEveryIPv4InterfaceByDefault) {
+  // As prometheus_client's start_http_server(port, addr='0.0.0.0'): the listening socket is
+  // bound to INADDR_ANY, which /proc/net/tcp shows as 00000000 (state 0A is LISTEN).
+  auto server = metrics::start_http_server(0);
+  char port_hex[8];
+  std::snprintf(port_hex, sizeof port_hex, "%04X", server.port());
+  std::ifstream tcp("/proc/net/tcp");
+  ASSERT_TRUE(tcp.good());
+  std::string line;
+  std::string local;
+  while (std::getline(tcp, line)) {
+    std::istringstream fields(line);
+    std::string slot, address, remote, state;
+    fields >> slot >> address >> remote >> state;
+    if (state == "0A" && address.size() > 5 && address.substr(address.size() - 4) == port_hex) {
+      local = address;
+    }
+  }
+  EXPECT_EQ(local, std::string("00000000:") + port_hex);
+  // An explicit address still binds only that one.
+  auto loopback = metrics::start_http_server(0, "127.0.0.1");
+  std::snprintf(port_hex, sizeof port_hex, "%04X", loopback.port());
+  tcp = std::ifstream("/proc/net/tcp");
+  bool found = false;
+  while (std::getline(tcp, line)) {
+    found = found || line.find("0100007F:" + std::string(port_hex) + " 00000000:0000 0A") !=
+                         std::string::npos;
+  }
+  EXPECT_TRUE(found) << "no LISTEN socket on 127.0.0.1:" << loopback.port();
 }
 
 TEST(Exposer, BadAddressOrPathIsAnError) {
@@ -53,12 +133,15 @@ TEST(Exposer, BadAddressOrPathIsAnError) {
   EXPECT_THROW(metrics::Exposer{options}, metrics::Error);
   options.listen = {"127.0.0.1:"};
   EXPECT_THROW(metrics::Exposer{options}, metrics::Error);
+  options.listen = {"127.0.0.1:65536"};
+  EXPECT_THROW(metrics::Exposer{options}, metrics::Error);
   options.listen = {"256.1.2.3:0"};
   try {
     metrics::Exposer exposer{options};
     FAIL() << "started on a bad address";
   } catch (const metrics::Error& error) {
     EXPECT_TRUE(contains(error.what(), "256.1.2.3:0")) << error.what();
+    EXPECT_TRUE(contains(error.what(), "neither an IPv4 address nor a host name")) << error.what();
   }
   options.listen = {"127.0.0.1:0"};
   options.path = "metrics";

@@ -7,6 +7,7 @@
 //   test_server [--auth user:password] [--tls cert.pem] [--record-threads N] [--workload]
 //               [--port P | --listen address:port] [--path /p]
 #include <bentoml/metrics.hpp>
+#include <bentoml/metrics/http_server.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -56,13 +56,15 @@ class CounterChild {
 
 class Counter : public detail::MetricBase<detail::CounterFamily, CounterChild> {
  public:
+  /// Every field has a default, so designated initializers may name only some of them
+  /// (`{.name = ..., .documentation = ...}`) without a -Wmissing-field-initializers warning.
   struct Options {
-    std::string name;           ///< a trailing `_total` is dropped, as Python does
-    std::string documentation;  ///< HELP text
-    std::vector<std::string> labelnames;
-    std::string namespace_;        ///< prefix joined with `_`
-    std::string subsystem;         ///< joined with `_` after the namespace
-    std::string unit;              ///< suffix joined with `_`; `# UNIT` in OpenMetrics
+    std::string name{};           ///< a trailing `_total` is dropped, as Python does
+    std::string documentation{};  ///< HELP text
+    std::vector<std::string> labelnames{};
+    std::string namespace_{};      ///< prefix joined with `_`
+    std::string subsystem{};       ///< joined with `_` after the namespace
+    std::string unit{};            ///< suffix joined with `_`; `# UNIT` in OpenMetrics
     Registry* registry = nullptr;  ///< null: default_registry()
   };
   using Child = CounterChild;

@@ -6,7 +6,6 @@
 // if several scrapes can run at once); it allocates and is not meant for the hot path.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -53,13 +52,15 @@ class GaugeChild {
 
 class Gauge : public detail::MetricBase<detail::GaugeFamily, GaugeChild> {
  public:
+  /// Every field has a default, so designated initializers may name only some of them
+  /// (`{.name = ..., .documentation = ...}`) without a -Wmissing-field-initializers warning.
   struct Options {
-    std::string name;
-    std::string documentation;
-    std::vector<std::string> labelnames;
-    std::string namespace_;
-    std::string subsystem;
-    std::string unit;
+    std::string name{};
+    std::string documentation{};
+    std::vector<std::string> labelnames{};
+    std::string namespace_{};
+    std::string subsystem{};
+    std::string unit{};
     Registry* registry = nullptr;  ///< null: default_registry()
   };
   using Child = GaugeChild;

@@ -56,15 +56,17 @@ class HistogramChild {
 
 class Histogram : public detail::MetricBase<detail::HistogramFamily, HistogramChild> {
  public:
+  /// Every field has a default, so designated initializers may name only some of them
+  /// (`{.name = ..., .documentation = ...}`) without a -Wmissing-field-initializers warning.
   struct Options {
-    std::string name;
-    std::string documentation;
-    std::vector<std::string> labelnames;  ///< `le` is reserved
-    std::string namespace_;
-    std::string subsystem;
-    std::string unit;
+    std::string name{};
+    std::string documentation{};
+    std::vector<std::string> labelnames{};  ///< `le` is reserved
+    std::string namespace_{};
+    std::string subsystem{};
+    std::string unit{};
     /// Ascending upper bounds; +Inf is appended when missing. Empty: default_buckets().
-    std::vector<double> buckets;
+    std::vector<double> buckets{};
     Registry* registry = nullptr;  ///< null: default_registry()
   };
   using Child = HistogramChild;

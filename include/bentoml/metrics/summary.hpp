@@ -16,13 +16,15 @@ namespace bentoml::metrics {
 
 class Summary : public detail::MetricBase<detail::HistogramFamily, HistogramChild> {
  public:
+  /// Every field has a default, so designated initializers may name only some of them
+  /// (`{.name = ..., .documentation = ...}`) without a -Wmissing-field-initializers warning.
   struct Options {
-    std::string name;
-    std::string documentation;
-    std::vector<std::string> labelnames;  ///< `quantile` is reserved
-    std::string namespace_;
-    std::string subsystem;
-    std::string unit;
+    std::string name{};
+    std::string documentation{};
+    std::vector<std::string> labelnames{};  ///< `quantile` is reserved
+    std::string namespace_{};
+    std::string subsystem{};
+    std::string unit{};
     Registry* registry = nullptr;  ///< null: default_registry()
   };
   /// One series: observe() and time(), as a histogram child.

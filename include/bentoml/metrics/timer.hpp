@@ -1,14 +1,20 @@
 // RAII helpers: Timer records the seconds its scope took; InProgress counts a scope in a gauge.
 //
 // C++ has no decorators or `with` blocks: where Python writes `with h.time():`, C++ writes
-// `{ auto timer = h.time(); ... }`. Timing uses std::chrono::steady_clock. Moving a Timer moves
-// the pending record; `observe_now()` records early (once). Neither type allocates.
+// `{ auto timer = h.time(); ... }`. Timing uses std::chrono::steady_clock, read out of line so
+// that this header (included by every metric's) spares its users C++20's large <chrono>. Moving a
+// Timer moves the pending record; `observe_now()` records early (once). Neither type allocates.
 #pragma once
 
-#include <chrono>
+#include <cstdint>
 #include <utility>
 
 namespace bentoml::metrics {
+
+namespace detail {
+/// std::chrono::steady_clock::now() in nanoseconds since its epoch.
+std::int64_t steady_clock_nanoseconds() noexcept;
+}  // namespace detail
 
 /// Records elapsed seconds into a histogram, summary or gauge when destroyed.
 class [[nodiscard]] Timer {
@@ -16,7 +22,7 @@ class [[nodiscard]] Timer {
   using Record = void (*)(void* target, double seconds) noexcept;
 
   Timer(Record record, void* target) noexcept
-      : record_(record), target_(target), start_(std::chrono::steady_clock::now()) {}
+      : record_(record), target_(target), start_(detail::steady_clock_nanoseconds()) {}
   Timer(Timer&& other) noexcept
       : record_(std::exchange(other.record_, nullptr)),
         target_(other.target_),
@@ -28,7 +34,7 @@ class [[nodiscard]] Timer {
 
   /// Seconds since the timer started.
   [[nodiscard]] double elapsed() const noexcept {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return static_cast<double>(detail::steady_clock_nanoseconds() - start_) * 1e-9;
   }
   /// Records the elapsed time now instead of at destruction; later calls do nothing.
   void observe_now() noexcept {
@@ -38,7 +44,7 @@ class [[nodiscard]] Timer {
  private:
   Record record_;
   void* target_;
-  std::chrono::steady_clock::time_point start_;
+  std::int64_t start_;  ///< steady_clock_nanoseconds() at construction
 };
 
 /// Adds 1 to a gauge when constructed and subtracts it when destroyed.

@@ -1,12 +1,22 @@
 // The README quick start as an outside program: define metrics, record, serve, print the text.
 // (consumer_test.sh also compiles the README's block itself, as written.)
 #include <bentoml/metrics.hpp>
+#include <bentoml/metrics/http_server.hpp>
 
+#include <cstring>
 #include <iostream>
 
 namespace metrics = bentoml::metrics;
 
 int main() {
+#ifdef EXPECTED_VERSION  // the version find_package() found
+  if (std::strcmp(BENTOML_METRICS_VERSION_STRING, EXPECTED_VERSION) != 0) {
+    std::cerr << "headers say " << BENTOML_METRICS_VERSION_STRING << ", the package "
+              << EXPECTED_VERSION << "\n";
+    return 1;
+  }
+#endif
+  std::cout << "version " << BENTOML_METRICS_VERSION_STRING << "\n";
   metrics::Histogram inference_duration{
       {.name = "inference_duration",
        .documentation = "Duration of inference",
@@ -29,7 +39,7 @@ int main() {
   metrics::Summary payload{{.name = "payload_bytes", .documentation = "Payload size"}};
   payload.observe(512);
 
-  auto server = metrics::start_http_server(0);  // a free port on 127.0.0.1
+  auto server = metrics::start_http_server(0);  // a free port on every IPv4 interface
   std::cout << "listening " << (server.port() > 0 ? "yes" : "no") << "\n";
   std::cout << metrics::generate_latest();
   return 0;

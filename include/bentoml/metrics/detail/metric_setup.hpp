@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bentoml/metrics/detail/family.hpp"
@@ -18,11 +19,14 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
                              const std::string& namespace_, const std::string& subsystem,
                              const std::string& unit);
 
-/// Registers `family` in `registry` (null: the default registry) and returns it.
+/// Registers `family` in `registry` (null: the default registry) and returns it, or the
+/// registered family identical to it.
 template <class Family>
 std::shared_ptr<Family> register_family(std::shared_ptr<Family> family, Registry* registry) {
-  (registry != nullptr ? *registry : default_registry()).register_family(family);
-  return family;
+  std::shared_ptr<FamilyBase> registered =
+      (registry != nullptr ? *registry : default_registry()).register_family(std::move(family));
+  // The registry returns either `family` or one whose dynamic type equals its (checked there).
+  return std::static_pointer_cast<Family>(std::move(registered));
 }
 
 /// Throws metrics::Error: a counter cannot go down.
