@@ -2,6 +2,7 @@
 // bentoml.metrics. This header only includes the public headers.
 #pragma once
 
+#include "bentoml/metrics/bentoml_service.hpp"
 #include "bentoml/metrics/buckets.hpp"
 #include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/error.hpp"
