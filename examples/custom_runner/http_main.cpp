@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
   // No document_root: this server serves /predict and /metrics and nothing else.
   const std::vector<std::string> options = {
       "listening_ports", line.address + ":" + std::to_string(line.port),
-      "num_threads", "32",
+      "num_threads", "96",
       "request_timeout_ms", "10000"};
   std::unique_ptr<CivetServer> server;
   try {

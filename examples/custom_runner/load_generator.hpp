@@ -17,7 +17,7 @@ class LoadGenerator {
   /// Sends one request body; returns the HTTP status (or the mapped gRPC status).
   using Send = std::function<int(const std::string& body)>;
 
-  LoadGenerator(double requests_per_second, Send send, int threads = 16);
+  LoadGenerator(double requests_per_second, Send send, int threads = 64);
   /// Stops sending and joins the threads.
   ~LoadGenerator();
   LoadGenerator(const LoadGenerator&) = delete;
