@@ -81,8 +81,8 @@ void raw_children(benchmark::State& state) {
       raw().in_progress.labels({"/predict", "pytorch_mnist", "not available", "pytorch_mnist"});
   static auto total =
       raw().total.labels({"/predict", "pytorch_mnist", "not available", "pytorch_mnist", "200"});
-  static auto duration = raw().duration.labels(
-      {"/predict", "pytorch_mnist", "not available", "pytorch_mnist", "200"});
+  static auto duration =
+      raw().duration.labels({"/predict", "pytorch_mnist", "not available", "pytorch_mnist", "200"});
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     in_progress.inc();

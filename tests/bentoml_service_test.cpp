@@ -76,26 +76,31 @@ TEST_F(ServiceMetrics, ServiceNamespaceNamesTypesAndLabels) {
   EXPECT_TRUE(has_line(text, "# TYPE bentoml_service_request_in_progress gauge"));
   EXPECT_TRUE(has_line(text, "# TYPE bentoml_service_request_duration_seconds histogram"));
   EXPECT_TRUE(has_line(text, "# TYPE bentoml_service_adaptive_batch_size histogram"));
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"200\",runner_name=\"pytorch_mnist\","
-                               "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"200\",runner_name=\"pytorch_mnist\","
+                         "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
             1);
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/\","
-                               "http_response_code=\"503\",runner_name=\"mnist_runner\","
-                               "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/\","
+                         "http_response_code=\"503\",runner_name=\"mnist_runner\","
+                         "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
             1);
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_in_progress{endpoint=\"/predict\","
-                               "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\","
-                               "service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_in_progress{endpoint=\"/predict\","
+                         "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\","
+                         "service_version=\"v1\"}"),
             0);
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_duration_seconds_count{"
-                               "endpoint=\"/predict\",http_response_code=\"200\","
-                               "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\","
-                               "service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_duration_seconds_count{"
+                         "endpoint=\"/predict\",http_response_code=\"200\","
+                         "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\","
+                         "service_version=\"v1\"}"),
             1);
-  EXPECT_EQ(sample_value(text, "bentoml_service_adaptive_batch_size_sum{method_name=\"__call__\","
-                               "runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\","
-                               "service_version=\"v1\",worker_index=\"0\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_adaptive_batch_size_sum{method_name=\"__call__\","
+                         "runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\","
+                         "service_version=\"v1\",worker_index=\"0\"}"),
             3);
   EXPECT_EQ(text.find("bentoml_api_server"), std::string::npos);
   EXPECT_EQ(text.find("bentoml_runner"), std::string::npos);
@@ -114,27 +119,32 @@ TEST_F(ServiceMetrics, ApiServerAndRunnerNamespacesOfBentoML10) {
 
   const std::string text = scrape();
   // API server series have no runner_name; runner series do.
-  EXPECT_EQ(sample_value(text, "bentoml_api_server_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"200\",service_name=\"pytorch_mnist\","
-                               "service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_api_server_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"200\",service_name=\"pytorch_mnist\","
+                         "service_version=\"v1\"}"),
             1)
       << text;
-  EXPECT_EQ(sample_value(text, "bentoml_api_server_request_in_progress{endpoint=\"/predict\","
-                               "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_api_server_request_in_progress{endpoint=\"/predict\","
+                         "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
             0);
-  EXPECT_EQ(sample_value(text, "bentoml_runner_request_total{endpoint=\"/\","
-                               "http_response_code=\"200\",runner_name=\"mnist_runner\","
-                               "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_runner_request_total{endpoint=\"/\","
+                         "http_response_code=\"200\",runner_name=\"mnist_runner\","
+                         "service_name=\"pytorch_mnist\",service_version=\"v1\"}"),
             1);
-  EXPECT_EQ(sample_value(text, "bentoml_runner_request_in_progress{endpoint=\"/\","
-                               "runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\","
-                               "service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_runner_request_in_progress{endpoint=\"/\","
+                         "runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\","
+                         "service_version=\"v1\"}"),
             0);
   EXPECT_TRUE(has_line(text, "# TYPE bentoml_api_server_request_duration_seconds histogram"));
   EXPECT_TRUE(has_line(text, "# TYPE bentoml_runner_request_duration_seconds histogram"));
-  EXPECT_EQ(sample_value(text, "bentoml_runner_adaptive_batch_size_count{method_name=\"__call__\","
-                               "runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\","
-                               "service_version=\"v1\",worker_index=\"2\"}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_runner_adaptive_batch_size_count{method_name=\"__call__\","
+                         "runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\","
+                         "service_version=\"v1\",worker_index=\"2\"}"),
             1);
   EXPECT_EQ(text.find("bentoml_service"), std::string::npos);
   EXPECT_EQ(service.api_request_total_name(), "bentoml_api_server_request");
@@ -147,9 +157,10 @@ TEST_F(ServiceMetrics, GrpcApiSeriesAreLabelledApiNameInBentoML10) {
   options.transport = metrics::BentoTransport::grpc;
   metrics::ServiceMetrics service(options);
   service.api_endpoint("predict").record(metrics::http_status_from_grpc(3), 0.01);
-  EXPECT_EQ(sample_value(scrape(), "bentoml_api_server_request_total{api_name=\"predict\","
-                                   "http_response_code=\"400\",service_name=\"pytorch_mnist\","
-                                   "service_version=\"v1\"}"),
+  EXPECT_EQ(sample_value(scrape(),
+                         "bentoml_api_server_request_total{api_name=\"predict\","
+                         "http_response_code=\"400\",service_name=\"pytorch_mnist\","
+                         "service_version=\"v1\"}"),
             1)
       << scrape();
 }
@@ -213,21 +224,21 @@ TEST_F(ServiceMetrics, AdaptiveBatchSizeBucketsFollowMaxBatchSize) {
   const std::string labels =
       "method_name=\"__call__\",runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\","
       "service_version=\"v1\",worker_index=\"0\"";
-  EXPECT_EQ(sample_value(text, "bentoml_service_adaptive_batch_size_bucket{le=\"1.0\"," + labels +
-                                   "}"),
-            1);
-  EXPECT_EQ(sample_value(text, "bentoml_service_adaptive_batch_size_bucket{le=\"4.0\"," + labels +
-                                   "}"),
-            2);
+  EXPECT_EQ(
+      sample_value(text, "bentoml_service_adaptive_batch_size_bucket{le=\"1.0\"," + labels + "}"),
+      1);
+  EXPECT_EQ(
+      sample_value(text, "bentoml_service_adaptive_batch_size_bucket{le=\"4.0\"," + labels + "}"),
+      2);
   EXPECT_EQ(sample_value(text, "bentoml_service_adaptive_batch_size_sum{" + labels + "}"), 54);
   // BentoML's default max_batch_size (no batchable method): 100.
   metrics::Registry other;
   Options defaults = options_for(other);
   metrics::ServiceMetrics default_service(defaults);
   default_service.adaptive_batch_size("r", "m").observe(1);
-  EXPECT_EQ(bucket_bounds(metrics::generate_latest(other), "bentoml_service_adaptive_batch_size")
-                .at(7),
-            "100.0");
+  EXPECT_EQ(
+      bucket_bounds(metrics::generate_latest(other), "bentoml_service_adaptive_batch_size").at(7),
+      "100.0");
 }
 
 TEST_F(ServiceMetrics, ScopeCountsInProgressAndTheStatusSetBeforeItEnds) {
@@ -245,11 +256,15 @@ TEST_F(ServiceMetrics, ScopeCountsInProgressAndTheStatusSetBeforeItEnds) {
   const std::string text = scrape();
   const std::string labels =
       "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\",service_version=\"v1\"";
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"200\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"200\"," +
+                             labels + "}"),
             1);
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"400\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"400\"," +
+                             labels + "}"),
             1);
 }
 
@@ -280,12 +295,16 @@ TEST_F(ServiceMetrics, AnExceptionCountsAs500AndEndsTheInProgressGauge) {
   const std::string text = scrape();
   const std::string labels =
       "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\",service_version=\"v1\"";
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"500\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"500\"," +
+                             labels + "}"),
             1)
       << text;
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"201\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"201\"," +
+                             labels + "}"),
             1);
   EXPECT_EQ(lines_starting_with(text, "bentoml_service_request_total{"), 2);
 }
@@ -295,9 +314,9 @@ TEST_F(ServiceMetrics, CallWrapsACallable) {
   auto& runner = service.runner_endpoint("mnist_runner", "/");
   EXPECT_EQ(runner.call([] { return 7; }), 7);
   EXPECT_EQ(runner.call([](metrics::RequestScope& scope) {
-              scope.set_status(404);
-              return std::string("missing");
-            }),
+    scope.set_status(404);
+    return std::string("missing");
+  }),
             "missing");
   runner.call([] {});
   EXPECT_THROW(runner.call([]() -> int { throw std::logic_error("bad"); }), std::logic_error);
@@ -307,8 +326,10 @@ TEST_F(ServiceMetrics, CallWrapsACallable) {
       "runner_name=\"mnist_runner\",service_name=\"pytorch_mnist\",service_version=\"v1\"";
   for (const auto& [code, count] :
        std::vector<std::pair<std::string, double>>{{"200", 2}, {"404", 1}, {"500", 1}}) {
-    EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/\","
-                                 "http_response_code=\"" + code + "\"," + labels + "}"),
+    EXPECT_EQ(sample_value(text,
+                           "bentoml_service_request_total{endpoint=\"/\","
+                           "http_response_code=\"" +
+                               code + "\"," + labels + "}"),
               count)
         << code << "\n"
         << text;
@@ -328,19 +349,25 @@ TEST_F(ServiceMetrics, UncachedStatusCodesAndDurations) {
   const std::string text = scrape();
   const std::string labels =
       "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\",service_version=\"v1\"";
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"999\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"999\"," +
+                             labels + "}"),
             1);
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"42\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"42\"," +
+                             labels + "}"),
             1);
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_duration_seconds_bucket{"
-                               "endpoint=\"/predict\",http_response_code=\"200\",le=\"0.005\"," +
-                                   labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_duration_seconds_bucket{"
+                         "endpoint=\"/predict\",http_response_code=\"200\",le=\"0.005\"," +
+                             labels + "}"),
             1);
-  EXPECT_NEAR(sample_value(text, "bentoml_service_request_duration_seconds_sum{"
-                                 "endpoint=\"/predict\",http_response_code=\"999\"," +
-                                     labels + "}"),
+  EXPECT_NEAR(sample_value(text,
+                           "bentoml_service_request_duration_seconds_sum{"
+                           "endpoint=\"/predict\",http_response_code=\"999\"," +
+                               labels + "}"),
               0.2, 1e-12);
 }
 
@@ -360,11 +387,15 @@ TEST_F(ServiceMetrics, ThreadsRecordingTheSameEndpointCountExactly) {
   const std::string text = scrape();
   const std::string labels =
       "runner_name=\"pytorch_mnist\",service_name=\"pytorch_mnist\",service_version=\"v1\"";
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"200\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"200\"," +
+                             labels + "}"),
             36000);
-  EXPECT_EQ(sample_value(text, "bentoml_service_request_total{endpoint=\"/predict\","
-                               "http_response_code=\"503\"," + labels + "}"),
+  EXPECT_EQ(sample_value(text,
+                         "bentoml_service_request_total{endpoint=\"/predict\","
+                         "http_response_code=\"503\"," +
+                             labels + "}"),
             1000);
   EXPECT_EQ(predict.in_progress(), 0);
 }

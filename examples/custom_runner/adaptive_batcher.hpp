@@ -64,8 +64,8 @@ class AdaptiveBatcher {
   std::deque<Request> queue_;
   bool stopping_ = false;
   Clock::time_point last_arrival_{};
-  double interarrival_seconds_ = 1.0;      // moving average; large until traffic is seen
-  double seconds_per_input_ = 0.0005;      // moving average of batch time / batch size
+  double interarrival_seconds_ = 1.0;  // moving average; large until traffic is seen
+  double seconds_per_input_ = 0.0005;  // moving average of batch time / batch size
   std::thread worker_;
 };
 

@@ -6,9 +6,9 @@
 //
 // Flags: --port N, --metrics-port N, --address A (127.0.0.1), --load N (send N requests a second
 // to itself over gRPC), --seconds N (stop after N seconds; default: at Ctrl-C).
-#include <bentoml/metrics/http_server.hpp>
 #include <bentoml_service.grpc.pb.h>
 #include <grpcpp/grpcpp.h>
+#include <bentoml/metrics/http_server.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -27,10 +27,14 @@ namespace {
 
 ::grpc::StatusCode grpc_code_for(int http_status) {
   switch (http_status) {
-    case 200: return ::grpc::StatusCode::OK;
-    case 400: return ::grpc::StatusCode::INVALID_ARGUMENT;
-    case 404: return ::grpc::StatusCode::NOT_FOUND;
-    default: return ::grpc::StatusCode::INTERNAL;
+    case 200:
+      return ::grpc::StatusCode::OK;
+    case 400:
+      return ::grpc::StatusCode::INVALID_ARGUMENT;
+    case 404:
+      return ::grpc::StatusCode::NOT_FOUND;
+    default:
+      return ::grpc::StatusCode::INTERNAL;
   }
 }
 
@@ -100,19 +104,20 @@ int main(int argc, char** argv) {
   const std::string target = line.address + ":" + std::to_string(port);
   std::printf("custom_runner_grpc: serving %s (Ctrl-C to stop)\n", custom_runner::kServiceName);
   std::printf("  metrics: http://%s:%d/metrics\n", line.address.c_str(), exposer.port());
-  std::printf("  predict: grpc://%s   (bentoml.grpc.v1alpha1.BentoService/Call, api_name "
-              "\"predict\")\n",
-              target.c_str());
+  std::printf(
+      "  predict: grpc://%s   (bentoml.grpc.v1alpha1.BentoService/Call, api_name "
+      "\"predict\")\n",
+      target.c_str());
   if (line.load > 0) std::printf("  load:    %g requests/s over gRPC\n", line.load);
   std::fflush(stdout);
 
   std::unique_ptr<custom_runner::LoadGenerator> load;
   if (line.load > 0) {
-    auto stub = std::shared_ptr<pb::BentoService::Stub>(pb::BentoService::NewStub(
-        ::grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                              ::grpc::InsecureChannelCredentials())));
-    load = std::make_unique<custom_runner::LoadGenerator>(
-        line.load, [stub](const std::string& body) {
+    auto stub =
+        std::shared_ptr<pb::BentoService::Stub>(pb::BentoService::NewStub(::grpc::CreateChannel(
+            "127.0.0.1:" + std::to_string(port), ::grpc::InsecureChannelCredentials())));
+    load =
+        std::make_unique<custom_runner::LoadGenerator>(line.load, [stub](const std::string& body) {
           pb::Request request;
           request.set_api_name("predict");
           request.mutable_file()->set_content(body);

@@ -7,10 +7,10 @@
 // requests a second to itself), --seconds N (stop after N seconds; default: at Ctrl-C).
 #include <CivetServer.h>
 #include <arpa/inet.h>
-#include <bentoml/metrics/civetweb_handler.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <bentoml/metrics/civetweb_handler.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -90,9 +90,10 @@ int post_predict(int port, const std::string& body) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int status = 0;
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-    std::string request = "POST /predict HTTP/1.0\r\nContent-Type: application/octet-stream\r\n"
-                          "Content-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string request =
+        "POST /predict HTTP/1.0\r\nContent-Type: application/octet-stream\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
     if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
         static_cast<ssize_t>(request.size())) {
       std::string response;
@@ -115,8 +116,8 @@ int main(int argc, char** argv) {
 
   // No document_root: this server serves /predict and /metrics and nothing else.
   const std::vector<std::string> options = {
-      "listening_ports", line.address + ":" + std::to_string(line.port),
-      "num_threads", "96",
+      "listening_ports",    line.address + ":" + std::to_string(line.port),
+      "num_threads",        "96",
       "request_timeout_ms", "10000"};
   std::unique_ptr<CivetServer> server;
   try {
@@ -135,9 +136,10 @@ int main(int argc, char** argv) {
   const std::string base = "http://" + line.address + ":" + std::to_string(port);
   std::printf("custom_runner: serving %s (Ctrl-C to stop)\n", custom_runner::kServiceName);
   std::printf("  metrics: %s/metrics\n", base.c_str());
-  std::printf("  predict: %s/predict   (curl -X POST --data-binary @examples/custom_runner/"
-              "digit.pgm %s/predict)\n",
-              base.c_str(), base.c_str());
+  std::printf(
+      "  predict: %s/predict   (curl -X POST --data-binary @examples/custom_runner/"
+      "digit.pgm %s/predict)\n",
+      base.c_str(), base.c_str());
   if (line.load > 0) std::printf("  load:    %g requests/s to /predict\n", line.load);
   std::fflush(stdout);
 

@@ -67,8 +67,8 @@ std::vector<float> decode_pgm(std::string_view body, std::string* error) {
     return {};
   }
   for (std::size_t i = 0; i < kPixels; ++i) {
-    pixels[i] = static_cast<float>(static_cast<unsigned char>(body[at + i])) /
-                static_cast<float>(maxval);
+    pixels[i] =
+        static_cast<float>(static_cast<unsigned char>(body[at + i])) / static_cast<float>(maxval);
   }
   return pixels;
 }

@@ -38,13 +38,13 @@ void LoadGenerator::run(unsigned thread_index) {
     const std::int64_t at = next_send_ns_.fetch_add(step);
     // Never sleep long, so that stopping is prompt.
     while (!stopping_ && now_ns() < at) {
-      std::this_thread::sleep_for(std::chrono::nanoseconds(
-          std::min<std::int64_t>(at - now_ns(), 50'000'000)));
+      std::this_thread::sleep_for(
+          std::chrono::nanoseconds(std::min<std::int64_t>(at - now_ns(), 50'000'000)));
     }
     if (stopping_) break;
     const std::uint64_t n = sequence_.fetch_add(1);
     const std::string body = n % 50 == 49 ? std::string(100, '\x7f')  // malformed: 400
-                                           : synthetic_digit(static_cast<unsigned>(n % 64));
+                                          : synthetic_digit(static_cast<unsigned>(n % 64));
     send_(body);
     sent_.fetch_add(1);
   }

@@ -49,18 +49,18 @@ MnistService::MnistService(metrics::BentoTransport transport, std::string_view a
       api_(metrics_.api_endpoint(api_endpoint)),
       // BentoML routes a runner's __call__ method at "/".
       runner_(metrics_.runner_endpoint(kRunnerName, "/")),
-      batcher_(AdaptiveBatcher::Options{50, 600}, MnistClassifier::kPixels,
-               // The runnable's __call__, as in the guide: time the model, observe, return.
-               [this](const std::vector<float>& images, int batch) {
-                 const auto start = std::chrono::steady_clock::now();
-                 std::vector<int> output = model_.predict(images, batch);
-                 inference_duration_.labels({torch_version_, device_id_})
-                     .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                            start)
-                                  .count());
-                 return output;
-               },
-               metrics_.adaptive_batch_size(kRunnerName, "__call__")) {}
+      batcher_(
+          AdaptiveBatcher::Options{50, 600}, MnistClassifier::kPixels,
+          // The runnable's __call__, as in the guide: time the model, observe, return.
+          [this](const std::vector<float>& images, int batch) {
+            const auto start = std::chrono::steady_clock::now();
+            std::vector<int> output = model_.predict(images, batch);
+            inference_duration_.labels({torch_version_, device_id_})
+                .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                             .count());
+            return output;
+          },
+          metrics_.adaptive_batch_size(kRunnerName, "__call__")) {}
 
 MnistService::Prediction MnistService::predict(std::string_view image) {
   std::string error;

@@ -84,24 +84,42 @@ RequestFamily make_request_family(const std::string& namespace_, const std::stri
 int http_status_from_grpc(int grpc_status_code) noexcept {
   // google.rpc.Code's documented HTTP mapping, as BentoML's to_http_status uses it.
   switch (grpc_status_code) {
-    case 0: return 200;   // OK
-    case 1: return 499;   // CANCELLED
-    case 2: return 500;   // UNKNOWN
-    case 3: return 400;   // INVALID_ARGUMENT
-    case 4: return 504;   // DEADLINE_EXCEEDED
-    case 5: return 404;   // NOT_FOUND
-    case 6: return 409;   // ALREADY_EXISTS
-    case 7: return 403;   // PERMISSION_DENIED
-    case 8: return 429;   // RESOURCE_EXHAUSTED
-    case 9: return 400;   // FAILED_PRECONDITION
-    case 10: return 409;  // ABORTED
-    case 11: return 400;  // OUT_OF_RANGE
-    case 12: return 501;  // UNIMPLEMENTED
-    case 13: return 500;  // INTERNAL
-    case 14: return 503;  // UNAVAILABLE
-    case 15: return 500;  // DATA_LOSS
-    case 16: return 401;  // UNAUTHENTICATED
-    default: return 500;
+    case 0:
+      return 200;  // OK
+    case 1:
+      return 499;  // CANCELLED
+    case 2:
+      return 500;  // UNKNOWN
+    case 3:
+      return 400;  // INVALID_ARGUMENT
+    case 4:
+      return 504;  // DEADLINE_EXCEEDED
+    case 5:
+      return 404;  // NOT_FOUND
+    case 6:
+      return 409;  // ALREADY_EXISTS
+    case 7:
+      return 403;  // PERMISSION_DENIED
+    case 8:
+      return 429;  // RESOURCE_EXHAUSTED
+    case 9:
+      return 400;  // FAILED_PRECONDITION
+    case 10:
+      return 409;  // ABORTED
+    case 11:
+      return 400;  // OUT_OF_RANGE
+    case 12:
+      return 501;  // UNIMPLEMENTED
+    case 13:
+      return 500;  // INTERNAL
+    case 14:
+      return 503;  // UNAVAILABLE
+    case 15:
+      return 500;  // DATA_LOSS
+    case 16:
+      return 401;  // UNAUTHENTICATED
+    default:
+      return 500;
   }
 }
 
@@ -204,9 +222,9 @@ ServiceMetrics::ServiceMetrics(const Options& options)
   } else {
     runner_namespace = "bentoml_runner";
     const bool grpc = options_.transport == BentoTransport::grpc;
-    in.api = make_request_family("bentoml_api_server", grpc ? "api_name" : "endpoint", false,
-                                 in.duration_buckets, options_.registry,
-                                 grpc ? "API gRPC" : "API HTTP");
+    in.api =
+        make_request_family("bentoml_api_server", grpc ? "api_name" : "endpoint", false,
+                            in.duration_buckets, options_.registry, grpc ? "API gRPC" : "API HTTP");
     in.runner = make_request_family(runner_namespace, "endpoint", true, in.duration_buckets,
                                     options_.registry, "runner RPC");
   }
@@ -271,8 +289,7 @@ EndpointMetrics& ServiceMetrics::runner_endpoint(std::string_view runner_name,
 }
 
 HistogramChild ServiceMetrics::adaptive_batch_size(std::string_view runner_name,
-                                                   std::string_view method_name,
-                                                   int worker_index) {
+                                                   std::string_view method_name, int worker_index) {
   const std::string worker = std::to_string(worker_index);
   return instruments_->adaptive_batch_size->labels(
       {runner_name, worker, method_name, options_.service_version, options_.service_name});

@@ -166,7 +166,7 @@ class [[nodiscard]] RequestScope {
 class ServiceMetrics {
  public:
   struct Options {
-    std::string service_name;                     ///< `service_name` label; required
+    std::string service_name;                       ///< `service_name` label; required
     std::string service_version = "not available";  ///< BentoML's value outside a bento
     BentoNamespace metric_namespace = BentoNamespace::service;
     BentoTransport transport = BentoTransport::http;
