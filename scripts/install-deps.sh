@@ -9,6 +9,7 @@ BENTOML_METRICS_PACKAGES=(
   prometheus-cpp-dev libcivetweb-dev zlib1g-dev
   prometheus prometheus-pushgateway python3 python3-prometheus-client
   curl wrk openssl valgrind
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio
 )
 
 install_missing_packages() {

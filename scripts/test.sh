@@ -3,7 +3,7 @@
 #   1. release preset: builds everything (benchmarks included, so they cannot rot; they are not
 #      run) and runs every test: unit, concurrency, exposition, integration, consumer;
 #   2. the README's commands as written (scripts/readme_commands.sh; this command itself is
-#      skipped there);
+#      skipped there), and its walkthrough of the guide's scenario (scripts/readme_walkthrough.sh);
 #   3. tsan preset: the concurrency tests under ThreadSanitizer;
 #   4. asan-ubsan preset: the unit and concurrency tests under AddressSanitizer + UBSan.
 # Exits non-zero on the first failure, naming the stage; the last line is the summary.
@@ -73,7 +73,10 @@ run_preset release
 stage="README commands"
 echo "=== ${stage} (scripts/readme_commands.sh)"
 BENTOML_METRICS_IN_TEST_SH=1 bash scripts/readme_commands.sh
-summary+=("README commands")
+stage="README walkthrough"
+echo "=== ${stage} (scripts/readme_walkthrough.sh)"
+bash scripts/readme_walkthrough.sh
+summary+=("README commands and walkthrough")
 
 run_preset tsan concurrency
 run_preset asan-ubsan 'unit|concurrency'

@@ -4,6 +4,7 @@
 // in bentoml::metrics_http) is included separately: <bentoml/metrics/http_server.hpp>.
 #pragma once
 
+#include "bentoml/metrics/bentoml_service.hpp"
 #include "bentoml/metrics/buckets.hpp"
 #include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/error.hpp"
