@@ -85,10 +85,11 @@ while IFS= read -r line; do
     if [[ "$line" == *scripts/demo.sh* ]]; then demo_pid=${pids[-1]}; fi
   else
     echo "readme_walkthrough: \$ $line"
-    if ! wait_until 60 bash -c "$line >'$work/out-$step.txt' 2>&1 && test -s '$work/out-$step.txt' &&
+    if ! wait_until 60 bash -c "$line >'$work/out-$step.txt' 2>'$work/err-$step.txt' &&
+        test -s '$work/out-$step.txt' &&
         ! grep -q '\"result\":\[\]' '$work/out-$step.txt'"; then
       echo "readme_walkthrough: '$line' failed or answered nothing:" >&2
-      cat "$work/out-$step.txt" >&2
+      cat "$work/out-$step.txt" "$work/err-$step.txt" >&2
       exit 1
     fi
     head -c 300 "$work/out-$step.txt"
