@@ -409,9 +409,26 @@ TEST(ServiceMetricsGrpc, StatusMapping) {
   EXPECT_EQ(metrics::http_status_from_grpc(77), 500);
 }
 
-TEST(ServiceMetricsRegistration, TwoServicesInOneRegistryCollide) {
+// Two ServiceMetrics with the same options declare identical metrics: as for any identical
+// re-declaration they share them (a strict registry throws instead, as Python does).
+TEST(ServiceMetricsRegistration, TwoIdenticalServicesShareTheirMetrics) {
   metrics::Registry registry;
   Options options = options_for(registry);
   metrics::ServiceMetrics first(options);
-  EXPECT_THROW(metrics::ServiceMetrics second(options), metrics::Error);
+  metrics::ServiceMetrics second(options);
+  first.api_endpoint("/predict").record(200, 0.01);
+  second.api_endpoint("/predict").record(200, 0.01);
+  const std::string text = metrics::generate_latest(registry);
+  std::size_t totals = 0;
+  for (std::size_t at = text.find("_request_total{"); at != std::string::npos;
+       at = text.find("_request_total{", at + 1)) {
+    ++totals;
+    EXPECT_EQ(text.compare(text.find(' ', at) + 1, 4, "2.0\n"), 0) << text.substr(at, 200);
+  }
+  EXPECT_EQ(totals, 1u) << text;
+
+  metrics::Registry strict(metrics::Registry::Options{false});
+  Options strict_options = options_for(strict);
+  metrics::ServiceMetrics only(strict_options);
+  EXPECT_THROW(metrics::ServiceMetrics again(strict_options), metrics::Error);
 }
