@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bentoml/metrics/buckets.hpp"
+#include "bentoml/metrics/collector.hpp"
 #include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/error.hpp"
 #include "bentoml/metrics/exposition.hpp"

@@ -47,6 +47,8 @@ const char* type_name(MetricType type) {
       return "histogram";
     case MetricType::summary:
       return "summary";
+    case MetricType::custom:
+      return "collector";
   }
   return "metric";
 }

@@ -5,8 +5,10 @@
 #include <utility>
 #include <vector>
 
+#include "bentoml/metrics/collector.hpp"
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "collector/collector_family.hpp"
 #include "storage/fork_safety.hpp"
 
 namespace bentoml::metrics {
@@ -24,6 +26,8 @@ std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
       return {name, name + "_bucket", name + "_count", name + "_sum", name + "_created"};
     case detail::MetricType::summary:
       return {name, name + "_count", name + "_sum", name + "_created"};
+    case detail::MetricType::custom:
+      return static_cast<const detail::CollectorFamily&>(family).claimed_names();
   }
   return {name};
 }
@@ -65,11 +69,44 @@ void Registry::register_family(std::shared_ptr<detail::FamilyBase> family) {
   version_.store(version, std::memory_order_release);
 }
 
+void Registry::register_collector(std::shared_ptr<Collector> collector) {
+  if (collector != nullptr) {
+    std::lock_guard<std::mutex> lock(registration_mutex_);
+    for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
+         node = node->next.load(std::memory_order_relaxed)) {
+      if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
+          node->family->identity().type == detail::MetricType::custom &&
+          &static_cast<const detail::CollectorFamily&>(*node->family).collector() ==
+              collector.get()) {
+        throw Error("register_collector: the collector is already registered");
+      }
+    }
+  }
+  register_family(std::make_shared<detail::CollectorFamily>(std::move(collector)));
+}
+
+bool Registry::unregister(const Collector& collector) {
+  std::lock_guard<std::mutex> lock(registration_mutex_);
+  for (Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
+       node = node->next.load(std::memory_order_relaxed)) {
+    if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
+        node->family->identity().type == detail::MetricType::custom &&
+        &static_cast<const detail::CollectorFamily&>(*node->family).collector() == &collector) {
+      const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
+      node->unregistered_at.store(version, std::memory_order_relaxed);
+      version_.store(version, std::memory_order_release);  // publishes the store above
+      return true;
+    }
+  }
+  return false;
+}
+
 bool Registry::unregister(std::string_view name) {
   std::lock_guard<std::mutex> lock(registration_mutex_);
   for (Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
        node = node->next.load(std::memory_order_relaxed)) {
     if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
+        node->family->identity().type != detail::MetricType::custom &&
         node->family->name() == name) {
       const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
       node->unregistered_at.store(version, std::memory_order_relaxed);

@@ -16,6 +16,8 @@
 
 namespace bentoml::metrics {
 
+class Collector;
+
 namespace detail {
 class FamilyBase;
 struct ForkHandlers;
@@ -31,6 +33,12 @@ class Registry {
   /// Removes the metric named `name` (its full name, e.g. `ns_requests`, without `_total`) from
   /// the exposition; false when no such metric is registered. Handles to it keep working.
   bool unregister(std::string_view name);
+
+  /// Adds a custom collector (Python's `registry.register(collector)`); its families are
+  /// collected at every scrape. Throws metrics::Error when a name from its `describe()` is taken.
+  void register_collector(std::shared_ptr<Collector> collector);
+  /// Removes a collector (Python's `registry.unregister(collector)`); false when not registered.
+  bool unregister(const Collector& collector);
 
   /// Internal: adds a family; throws metrics::Error when one of its names is taken.
   void register_family(std::shared_ptr<detail::FamilyBase> family);

@@ -25,7 +25,8 @@ namespace bentoml::metrics::detail {
 
 class ExpositionWriter;
 
-enum class MetricType { counter, gauge, histogram, summary };
+/// `custom`: a registered Collector's families (src/collector), computed at scrape time.
+enum class MetricType { counter, gauge, histogram, summary, custom };
 
 /// A child record: the shared header, then the type's storage cell.
 template <class Cell>
