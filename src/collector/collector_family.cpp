@@ -9,22 +9,14 @@
 
 #include "bentoml/metrics/error.hpp"
 #include "exposition_writer.hpp"
+#include "storage/names.hpp"
 
 namespace bentoml::metrics::detail {
 namespace {
 
-bool name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
-
-/// [a-zA-Z_:][a-zA-Z0-9_:]*
-bool valid_metric_name(std::string_view name) {
-  if (name.empty() || !(name_start(name[0]) || name[0] == ':')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return name_char(c) || c == ':'; });
-}
-
-/// [a-zA-Z_][a-zA-Z0-9_]*
-bool valid_label_name(std::string_view name) {
-  return !name.empty() && name_start(name[0]) && std::all_of(name.begin(), name.end(), name_char);
+bool unit_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == ':';
 }
 
 const char* type_word(FamilyType type) {
@@ -112,8 +104,7 @@ std::string family_problem(const MetricFamily& family) {
     if (family.type() == FamilyType::info || family.type() == FamilyType::stateset) {
       return what + ": a family of this type cannot have a unit";
     }
-    if (!std::all_of(family.unit().begin(), family.unit().end(),
-                     [](char c) { return name_char(c) || c == ':'; })) {
+    if (!std::all_of(family.unit().begin(), family.unit().end(), unit_char)) {
       return what + ": invalid unit " + quoted(family.unit());
     }
   }

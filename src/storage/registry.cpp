@@ -26,6 +26,10 @@ std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
       return {name, name + "_bucket", name + "_count", name + "_sum", name + "_created"};
     case detail::MetricType::summary:
       return {name, name + "_count", name + "_sum", name + "_created"};
+    case detail::MetricType::info:
+      return {name, name + "_info"};
+    case detail::MetricType::stateset:
+      return {name};
     case detail::MetricType::custom:
       return static_cast<const detail::CollectorFamily&>(family).claimed_names();
   }
