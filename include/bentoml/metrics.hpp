@@ -4,6 +4,7 @@
 
 #include "bentoml/metrics/buckets.hpp"
 #include "bentoml/metrics/collector.hpp"
+#include "bentoml/metrics/count_exceptions.hpp"
 #include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/enum.hpp"
 #include "bentoml/metrics/error.hpp"
