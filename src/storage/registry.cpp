@@ -8,6 +8,7 @@
 #include "bentoml/metrics/collector.hpp"
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "bentoml/metrics/process_collector.hpp"
 #include "collector/collector_family.hpp"
 #include "storage/fork_safety.hpp"
 
@@ -123,7 +124,11 @@ bool Registry::unregister(std::string_view name) {
 
 Registry& default_registry() {
   // Never destroyed: metrics in static objects may outlive any other static.
-  static Registry* const registry = new Registry();
+  static Registry* const registry = [] {
+    auto* created = new Registry();
+    created->register_collector(process_collector());  // as Python's PROCESS_COLLECTOR
+    return created;
+  }();
   return *registry;
 }
 
