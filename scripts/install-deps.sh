@@ -6,7 +6,7 @@ set -euo pipefail
 BENTOML_METRICS_PACKAGES=(
   g++ clang cmake make pkg-config
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  prometheus-cpp-dev libcivetweb-dev zlib1g-dev
+  prometheus-cpp-dev libcivetweb-dev zlib1g-dev libcurl4-openssl-dev
   prometheus prometheus-pushgateway python3 python3-prometheus-client
   curl wrk openssl valgrind
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio

@@ -80,21 +80,27 @@ ExpositionWriter::ExpositionWriter(std::string& out, Format format)
 
 void ExpositionWriter::header(std::string_view name, const FamilyIdentity& identity,
                               std::string_view type) {
+  header(name, identity.documentation, type, identity.unit);
   identity_ = &identity;
+}
+
+void ExpositionWriter::header(std::string_view name, std::string_view documentation,
+                              std::string_view type, std::string_view unit) {
+  identity_ = nullptr;
   out_ += "# HELP ";
   out_ += name;
   out_ += ' ';
-  append_escaped_help(out_, identity.documentation, openmetrics());
+  append_escaped_help(out_, documentation, openmetrics());
   out_ += "\n# TYPE ";
   out_ += name;
   out_ += ' ';
   out_ += type;
   out_ += '\n';
-  if (openmetrics() && !identity.unit.empty()) {
+  if (openmetrics() && !unit.empty()) {
     out_ += "# UNIT ";
     out_ += name;
     out_ += ' ';
-    out_ += identity.unit;
+    out_ += unit;
     out_ += '\n';
   }
 }
@@ -142,6 +148,26 @@ void ExpositionWriter::sample(std::string_view name, std::string_view suffix,
   out_ += name;
   out_ += suffix;
   labels(child, {});
+  out_ += ' ';
+  append_go_float(out_, value);
+  out_ += '\n';
+}
+
+void ExpositionWriter::labelled_sample(std::string_view name,
+                                       const std::pair<std::string_view, std::string_view>* labels,
+                                       std::size_t count, double value) {
+  out_ += name;
+  if (count > 0) {
+    out_ += '{';
+    for (std::size_t i = 0; i < count; ++i) {
+      if (i > 0) out_ += ',';
+      out_ += labels[i].first;
+      out_ += "=\"";
+      append_escaped_value(out_, labels[i].second);
+      out_ += '"';
+    }
+    out_ += '}';
+  }
   out_ += ' ';
   append_go_float(out_, value);
   out_ += '\n';

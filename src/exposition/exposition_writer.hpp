@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/detail/family.hpp"
@@ -25,6 +26,9 @@ class ExpositionWriter {
   /// `# HELP`, `# TYPE` (and `# UNIT` in OpenMetrics) for `name` of `type`. The samples that
   /// follow belong to `identity` (its label names label them).
   void header(std::string_view name, const FamilyIdentity& identity, std::string_view type);
+  /// The same header from plain parts (a collector's family); no samples of a child follow.
+  void header(std::string_view name, std::string_view documentation, std::string_view type,
+              std::string_view unit);
 
   /// `<name><suffix>{labels} value`. `le` (if not null) is inserted among the child's labels in
   /// sorted order: `le_value` is its already-formatted value.
@@ -36,6 +40,11 @@ class ExpositionWriter {
                       std::uint64_t whole, double rest, const ExemplarReading* exemplar);
   void bucket_sample(std::string_view name, const ChildHeader& child, std::string_view le,
                      std::uint64_t cumulative, const ExemplarReading* exemplar);
+  /// `<name>{labels} value` with `labels` (name, value) already sorted by name: a collector's
+  /// sample.
+  void labelled_sample(std::string_view name,
+                       const std::pair<std::string_view, std::string_view>* labels,
+                       std::size_t count, double value);
   void finish();
 
  private:

@@ -9,6 +9,7 @@
 #include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/error.hpp"
 #include "exposition/number_format.hpp"
+#include "storage/names.hpp"
 
 namespace bentoml::metrics::detail {
 namespace {
@@ -18,7 +19,8 @@ bool is_letter_or_underscore(char c) {
 }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/// Prometheus metric names: [a-zA-Z_:][a-zA-Z0-9_:]*
+}  // namespace
+
 bool valid_metric_name(std::string_view name) {
   if (name.empty() || !(is_letter_or_underscore(name[0]) || name[0] == ':')) return false;
   for (char c : name) {
@@ -27,7 +29,6 @@ bool valid_metric_name(std::string_view name) {
   return true;
 }
 
-/// Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*
 bool valid_label_name(std::string_view name) {
   if (name.empty() || !is_letter_or_underscore(name[0])) return false;
   for (char c : name) {
@@ -35,6 +36,8 @@ bool valid_label_name(std::string_view name) {
   }
   return true;
 }
+
+namespace {
 
 std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
@@ -48,6 +51,12 @@ const char* type_name(MetricType type) {
       return "histogram";
     case MetricType::summary:
       return "summary";
+    case MetricType::info:
+      return "info";
+    case MetricType::stateset:
+      return "enum";
+    case MetricType::custom:
+      return "collector";
   }
   return "metric";
 }

@@ -7,10 +7,13 @@
 #include <utility>
 #include <vector>
 
+#include "bentoml/metrics/collector.hpp"
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
 #include "exposition/number_format.hpp"
+#include "bentoml/metrics/process_collector.hpp"
+#include "collector/collector_family.hpp"
 #include "storage/fork_safety.hpp"
 
 namespace bentoml::metrics {
@@ -28,6 +31,12 @@ std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
       return {name, name + "_bucket", name + "_count", name + "_sum", name + "_created"};
     case detail::MetricType::summary:
       return {name, name + "_count", name + "_sum", name + "_created"};
+    case detail::MetricType::info:
+      return {name, name + "_info"};
+    case detail::MetricType::stateset:
+      return {name};
+    case detail::MetricType::custom:
+      return static_cast<const detail::CollectorFamily&>(family).claimed_names();
   }
   return {name};
 }
@@ -42,6 +51,12 @@ const char* type_name(detail::MetricType type) {
       return "histogram";
     case detail::MetricType::summary:
       return "summary";
+    case detail::MetricType::info:
+      return "info";
+    case detail::MetricType::stateset:
+      return "enum";
+    case detail::MetricType::custom:
+      return "collector";
   }
   return "metric";
 }
@@ -128,7 +143,9 @@ std::shared_ptr<detail::FamilyBase> Registry::register_family(
         if (taken != name) continue;
         // Registered families never share a name, so at most one can be identical to `family`.
         const std::string differ = differences(*node->family, *family);
-        if (differ.empty() && options_.reuse_identical) return node->family;
+        // A collector's output is its own: two collectors are never the same definition.
+        const bool reusable = family->identity().type != detail::MetricType::custom;
+        if (differ.empty() && reusable && options_.reuse_identical) return node->family;
         throw Error("metric '" + family->name() + "': duplicate name '" + name +
                     "' in registry (already used by metric '" + node->family->name() + "'): " +
                     (differ.empty()
@@ -152,11 +169,44 @@ std::shared_ptr<detail::FamilyBase> Registry::register_family(
   return family;
 }
 
+void Registry::register_collector(std::shared_ptr<Collector> collector) {
+  if (collector != nullptr) {
+    std::lock_guard<std::mutex> lock(registration_mutex_);
+    for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
+         node = node->next.load(std::memory_order_relaxed)) {
+      if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
+          node->family->identity().type == detail::MetricType::custom &&
+          &static_cast<const detail::CollectorFamily&>(*node->family).collector() ==
+              collector.get()) {
+        throw Error("register_collector: the collector is already registered");
+      }
+    }
+  }
+  register_family(std::make_shared<detail::CollectorFamily>(std::move(collector)));
+}
+
+bool Registry::unregister(const Collector& collector) {
+  std::lock_guard<std::mutex> lock(registration_mutex_);
+  for (Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
+       node = node->next.load(std::memory_order_relaxed)) {
+    if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
+        node->family->identity().type == detail::MetricType::custom &&
+        &static_cast<const detail::CollectorFamily&>(*node->family).collector() == &collector) {
+      const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
+      node->unregistered_at.store(version, std::memory_order_relaxed);
+      version_.store(version, std::memory_order_release);  // publishes the store above
+      return true;
+    }
+  }
+  return false;
+}
+
 bool Registry::unregister(std::string_view name) {
   std::lock_guard<std::mutex> lock(registration_mutex_);
   for (Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
        node = node->next.load(std::memory_order_relaxed)) {
     if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
+        node->family->identity().type != detail::MetricType::custom &&
         names_family(name, *node->family)) {
       const std::uint64_t version = version_.load(std::memory_order_relaxed) + 1;
       node->unregistered_at.store(version, std::memory_order_relaxed);
@@ -169,7 +219,11 @@ bool Registry::unregister(std::string_view name) {
 
 Registry& default_registry() {
   // Never destroyed: metrics in static objects may outlive any other static.
-  static Registry* const registry = new Registry();
+  static Registry* const registry = [] {
+    auto* created = new Registry();
+    created->register_collector(process_collector());  // as Python's PROCESS_COLLECTOR
+    return created;
+  }();
   return *registry;
 }
 

@@ -249,7 +249,14 @@ def registry_lines(registry, fmt):
         created_name = metric.name + "_created"
         main = [s._replace(exemplar=None) for s in metric.samples if s.name != created_name]
         created = [s for s in metric.samples if s.name == created_name]
-        lines += family_lines(metric.name, metric.type, metric.documentation, "", main)
+        # Text 0.0.4 has no info or stateset: prometheus_client writes both as gauges, an info
+        # family under its sample name `<name>_info`.
+        name, kind = metric.name, metric.type
+        if kind == "info":
+            name, kind = name + "_info", "gauge"
+        elif kind == "stateset":
+            kind = "gauge"
+        lines += family_lines(name, kind, metric.documentation, "", main)
         if created:
             lines += family_lines(created_name, "gauge", metric.documentation, "", created)
     return lines

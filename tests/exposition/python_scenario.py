@@ -13,7 +13,7 @@ prometheus_client's output with that switch, run this file in a process with the
 import math
 import sys
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
+from prometheus_client import CollectorRegistry, Counter, Enum, Gauge, Histogram, Info, Summary
 from prometheus_client.exposition import generate_latest as generate_text
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
@@ -202,6 +202,21 @@ def scenario():
     traced_labelled.labels("200").inc(1, {"trace_id": "jkl"})
     traced_labelled.labels("200").inc(1, {"trace_id": "mno"})
     traced_labelled.labels("500").inc()
+
+    # Info and Enum, with and without labels; escaping in info values; the Enum's own label
+    # sorted among the others.
+    build = Info("build", "Build information", registry=registry)
+    build.info({"version": "1.2.3", "commit": "quote\"back\\slash\nnewline"})
+    runner = Info("runner", "Runner information", ["runner_name"], registry=registry)
+    runner.labels("iris").info({"device": "cuda:0", "zz": "last", "a": "first"})
+    runner.labels("empty")
+    task_state = Enum("task_state", "Task state", states=["starting", "running", "stopped"],
+                      registry=registry)
+    task_state.state("running")
+    worker = Enum("worker_state", "Worker state", ["worker", "zone"], states=["idle", "busy"],
+                  registry=registry)
+    worker.labels("w1", "a").state("busy")
+    worker.labels("w2", "b")
     return registry
 
 

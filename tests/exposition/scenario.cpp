@@ -213,6 +213,30 @@ void main_scenario(metrics::Registry& registry) {
   traced_labelled.labels({"200"}).inc(1, {{"trace_id", "jkl"}});
   traced_labelled.labels({"200"}).inc(1, {{"trace_id", "mno"}});
   traced_labelled.labels({"500"}).inc();
+
+  // Info and Enum, with and without labels; escaping in info values; the Enum's own label
+  // sorted among the others.
+  metrics::Info build{
+      {.name = "build", .documentation = "Build information", .registry = &registry}};
+  build.info({{"version", "1.2.3"}, {"commit", "quote\"back\\slash\nnewline"}});
+  metrics::Info runner{{.name = "runner",
+                        .documentation = "Runner information",
+                        .labelnames = {"runner_name"},
+                        .registry = &registry}};
+  runner.labels({"iris"}).info({{"device", "cuda:0"}, {"zz", "last"}, {"a", "first"}});
+  (void)runner.labels({"empty"});
+  metrics::Enum task_state{{.name = "task_state",
+                            .documentation = "Task state",
+                            .states = {"starting", "running", "stopped"},
+                            .registry = &registry}};
+  task_state.state("running");
+  metrics::Enum worker{{.name = "worker_state",
+                        .documentation = "Worker state",
+                        .labelnames = {"worker", "zone"},
+                        .states = {"idle", "busy"},
+                        .registry = &registry}};
+  worker.labels({"w1", "a"}).state("busy");
+  (void)worker.labels({"w2", "b"});
 }
 
 void negative_buckets_scenario(metrics::Registry& registry) {

@@ -10,8 +10,11 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "bentoml/metrics/count_exceptions.hpp"
 #include "bentoml/metrics/detail/counter_family.hpp"
 #include "bentoml/metrics/detail/metric_base.hpp"
 #include "bentoml/metrics/detail/metric_setup.hpp"
@@ -45,8 +48,21 @@ class CounterChild {
   }
   /// The current value.
   [[nodiscard]] double value() const noexcept { return storage_->value.value(); }
+  /// Adds 1 if the returned guard's scope is left by an exception (Python's
+  /// `with c.count_exceptions():`); any exception type.
+  [[nodiscard]] ExceptionCounter count_exceptions() noexcept { return {&count_one, storage_}; }
+  /// `function` wrapped: a call adds 1 when it throws `Exception` (any exception when void, the
+  /// default) and rethrows (Python's `@c.count_exceptions(ValueError)`).
+  template <class Exception = void, class Function>
+  [[nodiscard]] CountedCall<Exception, CounterChild, std::decay_t<Function>> count_exceptions(
+      Function&& function) const {
+    return {*this, std::forward<Function>(function)};
+  }
 
  private:
+  static void count_one(void* storage) noexcept {
+    static_cast<detail::CounterStorage*>(storage)->value.add_whole(1);
+  }
   friend class detail::MetricBase<detail::CounterFamily, CounterChild>;
   CounterChild(detail::ChildHeader* child, const detail::CounterFamily* family) noexcept
       : storage_(&detail::CounterFamily::storage(child)), family_(family) {}
@@ -77,6 +93,11 @@ class Counter : public detail::MetricBase<detail::CounterFamily, CounterChild> {
   void inc(double amount) { unlabelled().inc(amount); }
   void inc(double amount, Exemplar exemplar) { unlabelled().inc(amount, exemplar); }
   [[nodiscard]] double value() const { return unlabelled().value(); }
+  [[nodiscard]] ExceptionCounter count_exceptions() { return unlabelled().count_exceptions(); }
+  template <class Exception = void, class Function>
+  [[nodiscard]] auto count_exceptions(Function&& function) const {
+    return unlabelled().template count_exceptions<Exception>(std::forward<Function>(function));
+  }
 };
 
 }  // namespace bentoml::metrics

@@ -20,6 +20,8 @@
 
 namespace bentoml::metrics {
 
+class Collector;
+
 namespace detail {
 class FamilyBase;
 struct ForkHandlers;
@@ -45,6 +47,12 @@ class Registry {
   /// counter with or without `_total` (`"hits"` and `"hits_total"` both name counter `hits`).
   /// False when no such metric is registered. Handles to it keep working.
   bool unregister(std::string_view name);
+
+  /// Adds a custom collector (Python's `registry.register(collector)`); its families are
+  /// collected at every scrape. Throws metrics::Error when a name from its `describe()` is taken.
+  void register_collector(std::shared_ptr<Collector> collector);
+  /// Removes a collector (Python's `registry.unregister(collector)`); false when not registered.
+  bool unregister(const Collector& collector);
 
   /// Internal: adds `family` and returns it, or returns the registered family identical to it
   /// (Options::reuse_identical); throws metrics::Error when one of its names is taken otherwise.

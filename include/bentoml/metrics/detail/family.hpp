@@ -25,7 +25,9 @@ namespace bentoml::metrics::detail {
 
 class ExpositionWriter;
 
-enum class MetricType { counter, gauge, histogram, summary };
+/// `info` and `stateset` are Info and Enum; `custom`: a registered Collector's families
+/// (src/collector), computed at scrape time.
+enum class MetricType { counter, gauge, histogram, summary, info, stateset, custom };
 
 /// A child record: the shared header, then the type's storage cell.
 template <class Cell>

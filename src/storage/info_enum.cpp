@@ -1,0 +1,159 @@
+// Info and Enum: construction, validation and children; see bentoml/metrics/info.hpp, enum.hpp.
+#include <algorithm>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bentoml/metrics/detail/exemplar_slot.hpp"
+#include "bentoml/metrics/detail/info_enum_family.hpp"
+#include "bentoml/metrics/detail/metric_setup.hpp"
+#include "bentoml/metrics/enum.hpp"
+#include "bentoml/metrics/error.hpp"
+#include "bentoml/metrics/info.hpp"
+#include "storage/names.hpp"
+
+namespace bentoml::metrics {
+namespace detail {
+namespace {
+
+/// A child of `Cell` (default-constructed) followed by its label block, in one allocation.
+template <class Cell>
+ChildHeader* make_plain_child(const FamilyIdentity& identity, const std::string_view* values) {
+  const std::size_t count = identity.labelnames.size();
+  char* memory =
+      static_cast<char*>(::operator new(sizeof(Child<Cell>) + label_block_size(values, count)));
+  auto* child = new (memory) Child<Cell>();
+  write_label_block(memory + sizeof(Child<Cell>), values, count);
+  child->labels = memory + sizeof(Child<Cell>);
+  child->hash = hash_values(values, count);
+  child->created = unix_time_now();
+  return child;
+}
+
+template <class Cell>
+void destroy_plain_child(ChildHeader* child) noexcept {
+  auto* typed = static_cast<Child<Cell>*>(child);
+  typed->~Child<Cell>();
+  ::operator delete(typed);
+}
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+}  // namespace
+
+InfoCell::~InfoCell() {
+  const InfoRecord* record = current.load(std::memory_order_acquire);
+  while (record != nullptr) delete std::exchange(record, record->previous);
+}
+
+void InfoCell::publish(InfoRecord* record) noexcept {
+  const InfoRecord* expected = current.load(std::memory_order_relaxed);
+  do {
+    record->previous = expected;
+    // release: a scrape that loads the record (acquire) sees its labels fully built.
+  } while (!current.compare_exchange_weak(expected, record, std::memory_order_release,
+                                          std::memory_order_relaxed));
+}
+
+void InfoFamily::check_info(std::vector<std::pair<std::string, std::string>>& labels) const {
+  const std::string what = "info " + quoted(name());
+  for (const auto& [label, value] : labels) {
+    if (!valid_label_name(label)) {
+      throw Error(what + ": invalid label name " + quoted(label) +
+                  " (must match [a-zA-Z_][a-zA-Z0-9_]*)");
+    }
+    if (label.size() >= 2 && label[0] == '_' && label[1] == '_') {
+      throw Error(what + ": label name " + quoted(label) + " is reserved (starts with __)");
+    }
+    const auto& names = identity().labelnames;
+    if (std::find(names.begin(), names.end(), label) != names.end()) {
+      throw Error(what + ": overlapping labels: " + quoted(label) +
+                  " is a label name of the metric");
+    }
+  }
+  std::sort(labels.begin(), labels.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < labels.size(); ++i) {
+    if (labels[i - 1].first == labels[i].first) {
+      throw Error(what + ": label name " + quoted(labels[i].first) + " given twice");
+    }
+  }
+}
+
+ChildHeader* InfoFamily::make_child(const std::string_view* values) {
+  return make_plain_child<InfoCell>(identity(), values);
+}
+
+void InfoFamily::destroy_child(ChildHeader* child) noexcept {
+  destroy_plain_child<InfoCell>(child);
+}
+
+EnumFamily::EnumFamily(FamilyIdentity identity, std::vector<std::string> states)
+    : FamilyBase(std::move(identity)), states_(std::move(states)) {
+  const std::string what = "enum " + quoted(name());
+  if (states_.empty()) throw Error(what + ": no states given");
+  for (std::size_t i = 0; i < states_.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (states_[i] == states_[j]) throw Error(what + ": state " + quoted(states_[i]) + " twice");
+    }
+  }
+  const auto& names = this->identity().labelnames;
+  if (std::find(names.begin(), names.end(), name()) != names.end()) {
+    throw Error(what + ": overlapping labels: the metric's name is a label name");
+  }
+}
+
+std::uint32_t EnumFamily::index_of(std::string_view state) const {
+  for (std::size_t i = 0; i < states_.size(); ++i) {
+    if (states_[i] == state) return static_cast<std::uint32_t>(i);
+  }
+  throw Error("enum " + quoted(name()) + ": " + quoted(state) + " is not one of its states");
+}
+
+ChildHeader* EnumFamily::make_child(const std::string_view* values) {
+  return make_plain_child<EnumCell>(identity(), values);
+}
+
+void EnumFamily::destroy_child(ChildHeader* child) noexcept {
+  destroy_plain_child<EnumCell>(child);
+}
+
+}  // namespace detail
+
+void InfoChild::info(std::initializer_list<LabelPair> labels) {
+  std::vector<std::pair<std::string, std::string>> copied;
+  copied.reserve(labels.size());
+  for (const LabelPair& pair : labels) copied.emplace_back(pair.name(), pair.value());
+  info(std::move(copied));
+}
+
+void InfoChild::info(std::vector<std::pair<std::string, std::string>> labels) {
+  family_->check_info(labels);
+  const detail::InfoRecord* now = cell_->current.load(std::memory_order_acquire);
+  if (now != nullptr && now->labels == labels) return;  // unchanged: keep no extra record
+  cell_->publish(new detail::InfoRecord{std::move(labels), nullptr});
+}
+
+std::vector<std::pair<std::string, std::string>> InfoChild::value() const {
+  const detail::InfoRecord* now = cell_->current.load(std::memory_order_acquire);
+  return now == nullptr ? std::vector<std::pair<std::string, std::string>>{} : now->labels;
+}
+
+Info::Info(const Options& options)
+    : MetricBase(detail::register_family(
+          std::make_shared<detail::InfoFamily>(
+              detail::make_identity(detail::MetricType::info, options.name, options.documentation,
+                                    options.labelnames, options.namespace_, options.subsystem, {})),
+          options.registry)) {}
+
+Enum::Enum(const Options& options)
+    : MetricBase(detail::register_family(
+          std::make_shared<detail::EnumFamily>(
+              detail::make_identity(detail::MetricType::stateset, options.name,
+                                    options.documentation, options.labelnames, options.namespace_,
+                                    options.subsystem, {}),
+              options.states),
+          options.registry)) {}
+
+}  // namespace bentoml::metrics
