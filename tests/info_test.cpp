@@ -78,7 +78,9 @@ TEST(Info, ScrapesSeeWholeRecordsWhileInfoChanges) {
     ASSERT_EQ(exposition.error, "");
     ASSERT_EQ(exposition.samples.size(), 1U);
     const auto& labels = exposition.samples[0].labels;
-    if (!labels.empty()) EXPECT_EQ(labels.at("a"), labels.at("b")) << text;
+    if (!labels.empty()) {
+      EXPECT_EQ(labels.at("a"), labels.at("b")) << text;
+    }
   }
   writer.join();
 }
