@@ -7,6 +7,11 @@
 // (`owner_slot_`, `extra_`) sit on a cache line of their own, apart from the primary shard the
 // owner writes, so a second writer does not pull the owner's line away on every observation.
 // A reading sums every shard, each read consistently, hence the sum is consistent too.
+// In multiprocess mode the series is its entries in a mapped file (one double per bucket and
+// `_sum`, prometheus_client's format) and `owner_slot_` holds kMultiprocessOwner, which no slot
+// equals and which is not negative: the inline path sends every observation to
+// observe_elsewhere(), which adds 1 to the bucket's double and then the value to `_sum`'s. The
+// single-writer path is unchanged; the shared one tests one pointer first.
 #pragma once
 
 #include <atomic>
@@ -48,8 +53,18 @@ inline std::size_t find_bucket(const double* bounds, std::size_t finite_bounds,
   return static_cast<std::size_t>(base - bounds) + (*base < value ? 1 : 0);
 }
 
+/// A histogram (or summary) series in multiprocess mode: the words of its entries in the
+/// process's file, allocated with the child.
+struct MultiprocessHistogramWords {
+  std::atomic<std::uint64_t>* sum;
+  std::atomic<std::uint64_t>* buckets[1];  ///< really bucket_count(); a summary's is `_count`
+};
+
 class HistogramCell {
  public:
+  /// `owner_slot_` of a multiprocess series: never a slot, never "no owner yet".
+  static constexpr int kMultiprocessOwner = 1 << 30;
+
   /// `bounds` (finite upper bounds, ascending, +Inf implied after them) must outlive the cell;
   /// `primary` is HistogramShard::words(finite_bounds + 1) zeroed words, 64-byte aligned.
   HistogramCell(const double* bounds, std::size_t finite_bounds,
@@ -83,6 +98,14 @@ class HistogramCell {
     }
     observe_elsewhere(slot, bucket, value);
   }
+
+  /// Multiprocess mode: from now on the series lives in `words` (which outlive the cell).
+  /// `primary` may be null then. Call before the child is published.
+  void bind_multiprocess(const MultiprocessHistogramWords* words) noexcept {
+    multiprocess_ = words;
+    owner_slot_.store(kMultiprocessOwner, std::memory_order_relaxed);
+  }
+  [[nodiscard]] bool multiprocess() const noexcept { return multiprocess_ != nullptr; }
 
   /// Keeps `labels` as the latest exemplar of `bucket` (validated by the caller).
   void store_exemplar(std::size_t bucket, std::initializer_list<LabelPair> labels, double value,
@@ -120,6 +143,7 @@ class HistogramCell {
   std::atomic<std::uint64_t>* primary_;
   std::atomic<ExtraShards*> extra_{nullptr};
   std::atomic<ExemplarSlot*> exemplars_{nullptr};
+  const MultiprocessHistogramWords* multiprocess_ = nullptr;  ///< null: process memory
 };
 
 }  // namespace bentoml::metrics::detail
