@@ -9,6 +9,7 @@
 #include "bentoml/metrics/gauge.hpp"
 #include "bentoml/metrics/histogram.hpp"
 #include "bentoml/metrics/labels.hpp"
+#include "bentoml/metrics/multiprocess.hpp"
 #include "bentoml/metrics/registry.hpp"
 #include "bentoml/metrics/summary.hpp"
 #include "bentoml/metrics/timer.hpp"
