@@ -9,8 +9,10 @@
 //
 // Speed: Python json-decodes every key of every file at every scrape. Here each distinct key is
 // parsed once and cached across scrapes (a key's meaning never changes: it is the series'
-// identity), so a warm scrape hashes each key, finds its series, and adds its value. Keys,
-// series and metrics not seen in a scrape are dropped when they outnumber the live ones.
+// identity), and each file's entries stay resolved (writers only append, and the file is held
+// open, so its path naming the same inode means the same file): a warm scrape reads each file
+// and adds each value into a dense array, resolving only entries appended since. The cache
+// starts afresh when the entries of files gone outnumber the live ones.
 //
 // Rules, as prometheus_client 0.16 (and 0.18+ for the timestamped files): samples sum over
 // processes for counters, summaries and histograms; a histogram's buckets are summed per `le`
@@ -40,6 +42,10 @@ class Aggregator {
   void write(ExpositionWriter& writer);
 
   [[nodiscard]] const std::string& directory() const noexcept;
+
+  /// Closes the files held open between scrapes (in a fork() child, which must not keep its
+  /// parent's descriptors, and hence deleted files, alive).
+  void close_files() noexcept;
 
  private:
   struct State;

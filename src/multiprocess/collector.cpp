@@ -41,7 +41,10 @@ class AggregateFamily final : public FamilyBase {
   // cache is whole and its mutex free.
   void before_fork() noexcept override { mutex_.lock(); }
   void after_fork_in_parent() noexcept override { mutex_.unlock(); }
-  void after_fork_in_child() noexcept override { mutex_.unlock(); }
+  void after_fork_in_child() noexcept override {
+    aggregator_.close_files();
+    mutex_.unlock();
+  }
 
  private:
   ChildHeader* make_child(const std::string_view*) override {

@@ -56,13 +56,14 @@ struct FileEntry {
   std::string_view key;
 };
 
-/// Calls `visit(const FileEntry&)` for each entry of `data[0, used)` laid out as `layout`.
-/// False (after visiting the entries before it) when an entry is malformed: it would reach past
-/// `used`, or a key is empty or does not start with '['. `data` holds at least `used` bytes.
+/// Calls `visit(const FileEntry&)` for each entry of `data[from, used)` laid out as `layout`
+/// (`from`: an entry's start, the header's end by default). False (after visiting the entries
+/// before it) when an entry is malformed: it would reach past `used`, or a key is empty or does
+/// not start with '['. `data` holds at least `used` bytes.
 template <class Visit>
 bool walk_entries(const char* data, std::uint32_t used, multiprocess::FileLayout layout,
-                  Visit&& visit) {
-  std::uint64_t at = kHeaderBytes;
+                  std::uint32_t from, Visit&& visit) {
+  std::uint64_t at = from;
   while (at < used) {
     if (used - at < 4) return false;
     const std::uint32_t key_bytes = load_u32(data + at);
@@ -74,6 +75,12 @@ bool walk_entries(const char* data, std::uint32_t used, multiprocess::FileLayout
     at += size;
   }
   return true;
+}
+
+template <class Visit>
+bool walk_entries(const char* data, std::uint32_t used, multiprocess::FileLayout layout,
+                  Visit&& visit) {
+  return walk_entries(data, used, layout, kHeaderBytes, static_cast<Visit&&>(visit));
 }
 
 /// Which layout `data[0, used)` has: the one whose entries end exactly at `used`. A file with no

@@ -232,13 +232,6 @@ HistogramCell::~HistogramCell() {
 }
 
 void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value) noexcept {
-  if (BENTOML_METRICS_UNLIKELY(multiprocess_ != nullptr)) {
-    // The bucket before `_sum`: the file holds `_sum` before the buckets and readers copy it in
-    // order, so a reading's `_sum` never has an observation its buckets lack (docs/design.md).
-    atomic_add_double(*multiprocess_->buckets[bucket], 1.0);
-    atomic_add_double(*multiprocess_->sum, value);
-    return;
-  }
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra == nullptr) {
     try {

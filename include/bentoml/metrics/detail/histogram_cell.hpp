@@ -9,9 +9,10 @@
 // A reading sums every shard, each read consistently, hence the sum is consistent too.
 // In multiprocess mode the series is its entries in a mapped file (one double per bucket and
 // `_sum`, prometheus_client's format) and `owner_slot_` holds kMultiprocessOwner, which no slot
-// equals and which is not negative: the inline path sends every observation to
-// observe_elsewhere(), which adds 1 to the bucket's double and then the value to `_sum`'s. The
-// single-writer path is unchanged; the shared one tests one pointer first.
+// equals and which is not negative: the owner's single-writer path is not taken, and the test
+// that follows it sends the observation to observe_multiprocess(), which adds 1 to the bucket's
+// double and then the value to `_sum`'s. The single-writer path is unchanged; the path of a
+// second writer has one more compare.
 #pragma once
 
 #include <atomic>
@@ -91,12 +92,25 @@ class HistogramCell {
       HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
       return;
     }
+    if (owner == kMultiprocessOwner) {  // never the owner's path: that one is unchanged
+      observe_multiprocess(bucket, value);
+      return;
+    }
     if (owner < 0 && slot >= 0 &&
         owner_slot_.compare_exchange_strong(owner, slot, std::memory_order_relaxed)) {
       HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
       return;
     }
     observe_elsewhere(slot, bucket, value);
+  }
+
+  /// Multiprocess mode: one more in the bucket's double, then the value added to `_sum`'s, each
+  /// a CAS loop on the mapped word. The bucket goes first: the file holds `_sum` before the
+  /// buckets and readers copy it in order, so a reading's `_sum` has no observation its
+  /// buckets lack (docs/design.md).
+  void observe_multiprocess(std::size_t bucket, double value) const noexcept {
+    atomic_add_double(*multiprocess_->buckets[bucket], 1.0);
+    atomic_add_double(*multiprocess_->sum, value);
   }
 
   /// Multiprocess mode: from now on the series lives in `words` (which outlive the cell).
