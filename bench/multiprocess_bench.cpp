@@ -62,8 +62,8 @@ BENCHMARK(multiprocess_counter_inc)
     ->UseRealTime();
 
 void multiprocess_gauge_set(benchmark::State& state) {
-  static metrics::Gauge gauge = in_files<metrics::Gauge>(
-      {.name = "gauge_set", .documentation = "d", .labelnames = {"code"}});
+  static metrics::Gauge gauge =
+      in_files<metrics::Gauge>({.name = "gauge_set", .documentation = "d", .labelnames = {"code"}});
   auto child = gauge.labels({"200"});
   std::size_t index = 0;
   for (auto _ : state) child.set(values[index++ & 4095]);

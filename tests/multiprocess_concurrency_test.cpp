@@ -26,8 +26,11 @@ TEST(MultiprocessConcurrency, RecordingWhileTheFileGrowsAndScrapesRun) {
   metrics::Registry registry;
   metrics::Counter counter{
       {.name = "hits", .documentation = "d", .labelnames = {"id"}, .registry = &registry}};
-  metrics::Gauge gauge{{.name = "level", .documentation = "d", .labelnames = {"id"},
-                        .registry = &registry, .multiprocess_mode = metrics::MultiprocessMode::sum}};
+  metrics::Gauge gauge{{.name = "level",
+                        .documentation = "d",
+                        .labelnames = {"id"},
+                        .registry = &registry,
+                        .multiprocess_mode = metrics::MultiprocessMode::sum}};
   metrics::Histogram histogram{{.name = "lat",
                                 .documentation = "d",
                                 .labelnames = {"id"},

@@ -50,10 +50,10 @@ int wait_for(pid_t pid) {
 
 const std::vector<std::pair<MultiprocessMode, std::string>>& all_modes() {
   static const std::vector<std::pair<MultiprocessMode, std::string>> modes = {
-      {MultiprocessMode::all, "all"},   {MultiprocessMode::liveall, "liveall"},
-      {MultiprocessMode::min, "min"},   {MultiprocessMode::livemin, "livemin"},
-      {MultiprocessMode::max, "max"},   {MultiprocessMode::livemax, "livemax"},
-      {MultiprocessMode::sum, "sum"},   {MultiprocessMode::livesum, "livesum"}};
+      {MultiprocessMode::all, "all"}, {MultiprocessMode::liveall, "liveall"},
+      {MultiprocessMode::min, "min"}, {MultiprocessMode::livemin, "livemin"},
+      {MultiprocessMode::max, "max"}, {MultiprocessMode::livemax, "livemax"},
+      {MultiprocessMode::sum, "sum"}, {MultiprocessMode::livesum, "livesum"}};
   return modes;
 }
 
@@ -199,8 +199,8 @@ TEST(MultiprocessProcesses, SigkillAtRandomMomentsLosesNothingRecordedAndNoScrap
                               .registry = &registry}};
   metrics::Counter created{
       {.name = "created", .documentation = "d", .labelnames = {"series"}, .registry = &registry}};
-  auto* progress = static_cast<Progress*>(::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE,
-                                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  auto* progress = static_cast<Progress*>(
+      ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   ASSERT_NE(progress, MAP_FAILED);
   for (auto& done : progress->done) done.store(0);
   std::vector<std::string> warnings;

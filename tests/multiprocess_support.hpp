@@ -56,8 +56,9 @@ class TempDir {
 /// Multiprocess mode on for the scope (new metrics record into `directory`), off after.
 class MultiprocessScope {
  public:
-  explicit MultiprocessScope(const std::string& directory,
-                             multiprocess::FileLayout layout = multiprocess::FileLayout::value_only) {
+  explicit MultiprocessScope(
+      const std::string& directory,
+      multiprocess::FileLayout layout = multiprocess::FileLayout::value_only) {
     multiprocess::enable({directory, layout});
   }
   MultiprocessScope(const MultiprocessScope&) = delete;

@@ -246,10 +246,10 @@ TEST(MultiprocessAggregate, SumsProcessesAndKeepsHistogramsConsistent) {
 TEST(MultiprocessAggregate, GaugeModesOverProcesses) {
   TempDir dir;
   const std::vector<std::pair<metrics::MultiprocessMode, std::string>> modes = {
-      {metrics::MultiprocessMode::all, "all"},         {metrics::MultiprocessMode::liveall, "liveall"},
-      {metrics::MultiprocessMode::min, "min"},         {metrics::MultiprocessMode::livemin, "livemin"},
-      {metrics::MultiprocessMode::max, "max"},         {metrics::MultiprocessMode::livemax, "livemax"},
-      {metrics::MultiprocessMode::sum, "sum"},         {metrics::MultiprocessMode::livesum, "livesum"}};
+      {metrics::MultiprocessMode::all, "all"}, {metrics::MultiprocessMode::liveall, "liveall"},
+      {metrics::MultiprocessMode::min, "min"}, {metrics::MultiprocessMode::livemin, "livemin"},
+      {metrics::MultiprocessMode::max, "max"}, {metrics::MultiprocessMode::livemax, "livemax"},
+      {metrics::MultiprocessMode::sum, "sum"}, {metrics::MultiprocessMode::livesum, "livesum"}};
   {
     MultiprocessScope on(dir.path());
     metrics::Registry registry;
@@ -404,8 +404,9 @@ TEST(MultiprocessMode, WhatItRefusesOrDrops) {
                                 .registry = &registry,
                                 .multiprocess_mode = metrics::MultiprocessMode::mostrecent}}),
                metrics::Error);
-  EXPECT_THROW((metrics::Counter{{.name = "bad_help", .documentation = "\xFF", .registry = &registry}}),
-               metrics::Error);
+  EXPECT_THROW(
+      (metrics::Counter{{.name = "bad_help", .documentation = "\xFF", .registry = &registry}}),
+      metrics::Error);
   metrics::Counter counter{
       {.name = "c", .documentation = "d", .labelnames = {"l"}, .registry = &registry}};
   EXPECT_THROW(counter.labels({"\xC3"}), metrics::Error);  // not UTF-8

@@ -72,8 +72,8 @@ struct ServiceMetrics {
   }
 
   ServiceMetrics()
-      : requests(counter("prefork_requests", "Requests answered, by path and status",
-                         {"path", "code"})),
+      : requests(
+            counter("prefork_requests", "Requests answered, by path and status", {"path", "code"})),
         duration(histogram()),
         // Summed over live workers: requests being answered right now.
         in_progress(gauge("prefork_in_progress", "Requests being answered",
@@ -102,12 +102,12 @@ void answer(int connection, ServiceMetrics& service) {
   }
   const bool known = path == "/predict";
   const std::string body = known ? "ok\n" : "not found\n";
-  const std::string response = std::string("HTTP/1.1 ") + (known ? "200 OK" : "404 Not Found") +
-                               "\r\nContent-Type: text/plain\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
-                               body;
-  [[maybe_unused]] const ssize_t sent = ::send(connection, response.data(), response.size(),
-                                               MSG_NOSIGNAL);
+  const std::string response =
+      std::string("HTTP/1.1 ") + (known ? "200 OK" : "404 Not Found") +
+      "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
+  [[maybe_unused]] const ssize_t sent =
+      ::send(connection, response.data(), response.size(), MSG_NOSIGNAL);
   const std::string label = known ? path : "other";  // a bounded set of label values
   service.requests.labels({label, known ? "200" : "404"}).inc();
   service.duration.labels({label}).observe(
@@ -193,9 +193,10 @@ int main(int argc, char** argv) {
   exposer_options.listen = {"127.0.0.1:" + std::to_string(metrics_port)};
   exposer_options.registries = {&aggregate};
   metrics::Exposer exposer(exposer_options);
-  std::printf("prefork: %d workers on http://127.0.0.1:%d/predict, metrics on "
-              "http://127.0.0.1:%d/metrics, files in %s\n",
-              workers, port, exposer.port(), multiprocess::directory().c_str());
+  std::printf(
+      "prefork: %d workers on http://127.0.0.1:%d/predict, metrics on "
+      "http://127.0.0.1:%d/metrics, files in %s\n",
+      workers, port, exposer.port(), multiprocess::directory().c_str());
   std::fflush(stdout);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);

@@ -81,7 +81,7 @@ struct Metric;
 /// One label set of a metric (without a bucket's `le` or a gauge's `pid`).
 struct Series {
   struct Sample {
-    std::string name;      ///< the sample's name (`x_total`, `x_sum`, a gauge's `x`)
+    std::string name;           ///< the sample's name (`x_total`, `x_sum`, a gauge's `x`)
     std::uint32_t accumulator;  ///< counters, summaries, histograms
   };
   struct Bucket {
@@ -114,8 +114,8 @@ struct Metric {
   std::uint64_t hash = 0;
   FileKind kind = FileKind::counter;
   MultiprocessMode mode = MultiprocessMode::all;  ///< of the last gauge file read
-  FamilyIdentity family;                           ///< name and help, for the header
-  std::vector<std::unique_ptr<Series>> series;     ///< in order of first appearance
+  FamilyIdentity family;                          ///< name and help, for the header
+  std::vector<std::unique_ptr<Series>> series;    ///< in order of first appearance
 };
 
 /// A distinct key: where its entries' values go.

@@ -77,7 +77,7 @@ struct Aggregator::State {
   std::string directory;
   std::unique_ptr<AggregateModel> model = std::make_unique<AggregateModel>();
   std::map<std::string, std::unique_ptr<CachedFile>> files;  ///< by file name
-  std::size_t dropped_entries = 0;  ///< entries of files gone since the model was built
+  std::size_t dropped_entries = 0;         ///< entries of files gone since the model was built
   std::unordered_set<std::string> warned;  ///< files reported as unreadable, until readable
   // Per scrape, kept for their capacity:
   std::string content;
@@ -151,26 +151,26 @@ bool Aggregator::State::resolve_new_entries(CachedFile& file, std::uint32_t used
   bool parsed = true;
   const std::vector<Entry>* like = last_of_kind[static_cast<int>(file.name.kind)];
   std::size_t alike = 0;
-  const bool walked = walk_entries(data, used, file.layout, file.parsed_used,
-                                   [&](const FileEntry& entry) {
-    if (!parsed) return;
-    Key* key = nullptr;
-    if (like != nullptr) {
-      while (alike < like->size() && (*like)[alike].value_offset < entry.value_offset) ++alike;
-      if (alike < like->size() && (*like)[alike].value_offset == entry.value_offset &&
-          (*like)[alike].key->identity == entry.key) {
-        key = (*like)[alike].key;
-      }
-    }
-    if (key == nullptr) key = model->resolve(entry.key, file.name.kind);
-    if (key == nullptr) {
-      parsed = false;
-      return;
-    }
-    const std::uint32_t accumulator =
-        key->series->metric->kind != file.name.kind ? Entry::kSkip : key->accumulator;
-    fresh.push_back({accumulator, entry.value_offset, key});
-  });
+  const bool walked =
+      walk_entries(data, used, file.layout, file.parsed_used, [&](const FileEntry& entry) {
+        if (!parsed) return;
+        Key* key = nullptr;
+        if (like != nullptr) {
+          while (alike < like->size() && (*like)[alike].value_offset < entry.value_offset) ++alike;
+          if (alike < like->size() && (*like)[alike].value_offset == entry.value_offset &&
+              (*like)[alike].key->identity == entry.key) {
+            key = (*like)[alike].key;
+          }
+        }
+        if (key == nullptr) key = model->resolve(entry.key, file.name.kind);
+        if (key == nullptr) {
+          parsed = false;
+          return;
+        }
+        const std::uint32_t accumulator =
+            key->series->metric->kind != file.name.kind ? Entry::kSkip : key->accumulator;
+        fresh.push_back({accumulator, entry.value_offset, key});
+      });
   if (!walked || !parsed) return false;
   file.entries.insert(file.entries.end(), fresh.begin(), fresh.end());
   file.parsed_used = used;
@@ -205,8 +205,9 @@ bool Aggregator::State::read(const std::string& name, CachedFile& file) {
     return false;
   }
   if (used > file.parsed_used && !resolve_new_entries(file, used)) {
-    warn_once(name, "corrupt entries (a length past the end, or a key that is not "
-                    "prometheus_client's JSON)");
+    warn_once(name,
+              "corrupt entries (a length past the end, or a key that is not "
+              "prometheus_client's JSON)");
     dropped_entries += file.entries.size();
     file.entries.clear();
     file.parsed_used = kHeaderBytes;

@@ -22,14 +22,14 @@ namespace {
 class AggregateFamily final : public FamilyBase {
  public:
   AggregateFamily(const std::string& directory, int number)
-      : FamilyBase(FamilyIdentity{"multiprocess collector " + std::to_string(number) + " of " +
-                                      directory,
-                                  {},
-                                  {},
-                                  {},
-                                  MetricType::gauge,
-                                  {},
-                                  0}),
+      : FamilyBase(
+            FamilyIdentity{"multiprocess collector " + std::to_string(number) + " of " + directory,
+                           {},
+                           {},
+                           {},
+                           MetricType::gauge,
+                           {},
+                           0}),
         aggregator_(directory) {}
   ~AggregateFamily() override { destroy_children(); }
 
@@ -64,8 +64,7 @@ namespace bentoml::metrics::multiprocess {
 MultiProcessCollector::MultiProcessCollector(Registry& registry, std::string directory)
     : directory_(detail::resolve_multiprocess_directory(directory)) {
   struct stat status {};
-  if (directory_.empty() || ::stat(directory_.c_str(), &status) != 0 ||
-      !S_ISDIR(status.st_mode)) {
+  if (directory_.empty() || ::stat(directory_.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) {
     throw Error(directory_.empty()
                     ? "MultiProcessCollector: env PROMETHEUS_MULTIPROC_DIR is not set or not a "
                       "directory (and no directory was given)"

@@ -19,8 +19,7 @@ bool first_entry_fits(const char* data, std::uint32_t used, FileLayout layout) {
 
 }  // namespace
 
-bool detect_layout(const char* data, std::uint32_t used, FileLayout fallback,
-                   FileLayout& layout) {
+bool detect_layout(const char* data, std::uint32_t used, FileLayout fallback, FileLayout& layout) {
   if (used <= kHeaderBytes) {
     layout = fallback;
     return true;

@@ -10,8 +10,12 @@ namespace {
 constexpr char kHex[] = "0123456789abcdef";
 
 void append_u_escape(std::string& out, std::uint32_t unit) {
-  const char escape[6] = {'\\', 'u', kHex[(unit >> 12) & 0xF], kHex[(unit >> 8) & 0xF],
-                          kHex[(unit >> 4) & 0xF], kHex[unit & 0xF]};
+  const char escape[6] = {'\\',
+                          'u',
+                          kHex[(unit >> 12) & 0xF],
+                          kHex[(unit >> 8) & 0xF],
+                          kHex[(unit >> 4) & 0xF],
+                          kHex[unit & 0xF]};
   out.append(escape, sizeof escape);
 }
 
@@ -71,8 +75,8 @@ class Reader {
   explicit Reader(std::string_view text) : text_(text) {}
 
   void skip_space() {
-    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' ||
-                                  text_[at_] == '\n' || text_[at_] == '\r')) {
+    while (at_ < text_.size() &&
+           (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r')) {
       ++at_;
     }
   }

@@ -93,8 +93,7 @@ std::string MmapFile::path_for(long pid) const {
   return directory_ + "/" + prefix_ + "_" + std::to_string(pid) + ".db";
 }
 
-std::atomic<std::uint64_t>* MmapFile::word(const FamilyIdentity& identity,
-                                           std::string_view suffix,
+std::atomic<std::uint64_t>* MmapFile::word(const FamilyIdentity& identity, std::string_view suffix,
                                            const std::string_view* values, const double* le) {
   // json.dumps([name, name + suffix, {labels, sorted}, help], sort_keys=True), as Python.
   std::string key = "[";
@@ -346,14 +345,16 @@ bool MmapFile::move_to_child_file(long pid, std::string& failure) noexcept {
         walk_entries(old.data(), old_used, layout_, [&](const FileEntry& entry) {
           const std::int64_t ours = find_locked(entry.key, hash_key(entry.key));
           if (ours >= 0) {
-            const std::uint64_t value =
-                static_cast<std::uint64_t>(ours) + 4 + padded_key_bytes(load_u32(content.data() + ours));
-            const double sum = load_f64(content.data() + value) + load_f64(old.data() + entry.value_offset);
+            const std::uint64_t value = static_cast<std::uint64_t>(ours) + 4 +
+                                        padded_key_bytes(load_u32(content.data() + ours));
+            const double sum =
+                load_f64(content.data() + value) + load_f64(old.data() + entry.value_offset);
             std::memcpy(content.data() + value, &sum, sizeof sum);
           } else if (content.size() + (entry.value_offset + value_bytes(layout_) - entry.offset) <=
                      kMaxFileBytes) {
             appended.push_back(static_cast<std::uint32_t>(content.size()));
-            content.append(old, entry.offset, entry.value_offset + value_bytes(layout_) - entry.offset);
+            content.append(old, entry.offset,
+                           entry.value_offset + value_bytes(layout_) - entry.offset);
           }
         });
       }
@@ -363,7 +364,8 @@ bool MmapFile::move_to_child_file(long pid, std::string& failure) noexcept {
     std::uint64_t capacity = capacity_;
     while (capacity < used) capacity *= 2;
     // Written under a name no aggregator reads, then renamed: readers see the whole file or none.
-    const std::string temporary = directory_ + "/." + prefix_ + "_" + std::to_string(pid) + ".db.tmp";
+    const std::string temporary =
+        directory_ + "/." + prefix_ + "_" + std::to_string(pid) + ".db.tmp";
     const int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
       failure = errno_text();

@@ -177,8 +177,9 @@ void enable(const Options& options) {
   const std::string directory =
       options.directory.empty() ? state.environment_directory : options.directory;
   if (directory.empty()) {
-    throw Error("multiprocess::enable: no directory (set Options::directory or "
-                "PROMETHEUS_MULTIPROC_DIR)");
+    throw Error(
+        "multiprocess::enable: no directory (set Options::directory or "
+        "PROMETHEUS_MULTIPROC_DIR)");
   }
   struct stat status {};
   if (::stat(directory.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) {
@@ -215,12 +216,12 @@ std::string directory() {
 void mark_process_dead(long pid, const std::string& directory) {
   const std::string path = detail::resolve_multiprocess_directory(directory);
   if (path.empty()) {
-    throw Error("mark_process_dead: no directory (pass one, enable multiprocess mode or set "
-                "PROMETHEUS_MULTIPROC_DIR)");
+    throw Error(
+        "mark_process_dead: no directory (pass one, enable multiprocess mode or set "
+        "PROMETHEUS_MULTIPROC_DIR)");
   }
   for (const char* mode : {"liveall", "livemin", "livemax", "livesum", "livemostrecent"}) {
-    const std::string file =
-        path + "/gauge_" + mode + "_" + std::to_string(pid) + ".db";
+    const std::string file = path + "/gauge_" + mode + "_" + std::to_string(pid) + ".db";
     ::unlink(file.c_str());  // absent is fine: the process had no such gauge
   }
 }

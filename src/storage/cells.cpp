@@ -270,7 +270,8 @@ void HistogramCell::read_into(HistogramReading& reading) const noexcept {
   if (multiprocess_ != nullptr) {  // this process's own entries, as doubles
     reading.sum += bits_to_double(multiprocess_->sum->load(std::memory_order_relaxed));
     for (std::size_t i = 0; i < bucket_count(); ++i) {
-      const double count = bits_to_double(multiprocess_->buckets[i]->load(std::memory_order_relaxed));
+      const double count =
+          bits_to_double(multiprocess_->buckets[i]->load(std::memory_order_relaxed));
       const auto whole = count >= 0 && count < 1.8e19 ? static_cast<std::uint64_t>(count) : 0;
       reading.buckets[i] += whole;
       reading.count += whole;

@@ -232,7 +232,9 @@ HistogramFamily::HistogramFamily(FamilyIdentity identity, std::vector<double> fi
     : FamilyBase(std::move(identity)), bounds_(std::move(finite_bounds)) {}
 
 ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
-  if (ExternalValues* external = external_values()) return make_multiprocess_child(*external, values);
+  if (ExternalValues* external = external_values()) {
+    return make_multiprocess_child(*external, values);
+  }
   const std::size_t words = HistogramShard::words(bounds_.size() + 1);
   auto allocation =
       allocate_child<HistogramCell>(words * sizeof(std::atomic<std::uint64_t>), identity(), values);
@@ -264,8 +266,8 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
     buckets[0] = external.word(identity(), "_count", values, nullptr);
     sum = external.word(identity(), "_sum", values, nullptr);
   }
-  const std::size_t bytes = sizeof(MultiprocessHistogramWords) +
-                            (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);
+  const std::size_t bytes =
+      sizeof(MultiprocessHistogramWords) + (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);
   auto allocation = allocate_child<HistogramCell>(bytes, identity(), values);
   auto* words = new (allocation.cell_storage) MultiprocessHistogramWords{sum, {buckets[0]}};
   for (std::size_t i = 1; i < bucket_count; ++i) words->buckets[i] = buckets[i];

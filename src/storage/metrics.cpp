@@ -52,10 +52,10 @@ std::shared_ptr<Family> in_multiprocess_files(std::shared_ptr<Family> family,
 }  // namespace
 
 Counter::Counter(const Options& options)
-    : MetricBase(detail::register_family(
-          in_multiprocess_files(std::make_shared<detail::CounterFamily>(
-              identity_of(detail::MetricType::counter, options))),
-          options.registry)) {}
+    : MetricBase(
+          detail::register_family(in_multiprocess_files(std::make_shared<detail::CounterFamily>(
+                                      identity_of(detail::MetricType::counter, options))),
+                                  options.registry)) {}
 
 Gauge::Gauge(const Options& options)
     : MetricBase(detail::register_family(

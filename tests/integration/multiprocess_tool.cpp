@@ -33,10 +33,10 @@ void scenario() {
                           .unit = "bytes"}};
   sized.inc(1024);
   const std::vector<std::pair<metrics::MultiprocessMode, std::string>> modes = {
-      {metrics::MultiprocessMode::all, "all"},     {metrics::MultiprocessMode::liveall, "liveall"},
-      {metrics::MultiprocessMode::min, "min"},     {metrics::MultiprocessMode::livemin, "livemin"},
-      {metrics::MultiprocessMode::max, "max"},     {metrics::MultiprocessMode::livemax, "livemax"},
-      {metrics::MultiprocessMode::sum, "sum"},     {metrics::MultiprocessMode::livesum, "livesum"}};
+      {metrics::MultiprocessMode::all, "all"}, {metrics::MultiprocessMode::liveall, "liveall"},
+      {metrics::MultiprocessMode::min, "min"}, {metrics::MultiprocessMode::livemin, "livemin"},
+      {metrics::MultiprocessMode::max, "max"}, {metrics::MultiprocessMode::livemax, "livemax"},
+      {metrics::MultiprocessMode::sum, "sum"}, {metrics::MultiprocessMode::livesum, "livesum"}};
   std::vector<metrics::Gauge> gauges;
   for (std::size_t i = 0; i < modes.size(); ++i) {
     gauges.emplace_back(metrics::Gauge::Options{.name = "mp_g_" + modes[i].second,
@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
     const bool openmetrics = argc >= 4 && std::strcmp(argv[3], "openmetrics") == 0;
     std::string out;
     multiprocess::write_aggregate(
-        out, argv[2], openmetrics ? metrics::Format::openmetrics_1_0_0 : metrics::Format::text_0_0_4);
+        out, argv[2],
+        openmetrics ? metrics::Format::openmetrics_1_0_0 : metrics::Format::text_0_0_4);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }

@@ -32,8 +32,18 @@ namespace bentoml::metrics {
 /// (multiprocess::mark_process_dead removes their files). `mostrecent` and `livemostrecent`
 /// (prometheus_client 0.18+) are aggregated when read from Python's files, but not written here.
 /// Ignored outside multiprocess mode.
-enum class MultiprocessMode { all, liveall, min, livemin, max, livemax, sum, livesum, mostrecent,
-                              livemostrecent };
+enum class MultiprocessMode {
+  all,
+  liveall,
+  min,
+  livemin,
+  max,
+  livemax,
+  sum,
+  livesum,
+  mostrecent,
+  livemostrecent
+};
 
 /// One gauge series. Valid for the life of its metric, even after remove().
 class GaugeChild {

@@ -146,9 +146,9 @@ class CounterCell {
       }
     }
     const CounterStripes* route = stripes_.load(std::memory_order_relaxed);
-    atomic_add_double(BENTOML_METRICS_UNLIKELY(is_shared_word(route)) ? *shared_word(route)
-                                                                      : fraction_bits_,
-                      amount);
+    atomic_add_double(
+        BENTOML_METRICS_UNLIKELY(is_shared_word(route)) ? *shared_word(route) : fraction_bits_,
+        amount);
   }
 
   /// Multiprocess mode: from now on the counter is the double at `word` (a mapped file's).
