@@ -61,7 +61,7 @@ class AggregateFamily final : public FamilyBase {
 
 namespace bentoml::metrics::multiprocess {
 
-MultiProcessCollector::MultiProcessCollector(Registry& registry, std::string directory)
+MultiProcessCollector::MultiProcessCollector(Registry& registry, const std::string& directory)
     : directory_(detail::resolve_multiprocess_directory(directory)) {
   struct stat status {};
   if (directory_.empty() || ::stat(directory_.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) {

@@ -306,8 +306,9 @@ void MmapFile::after_fork_in_child() noexcept {
   // Whatever the child records must not reach the parent's file: the extents become private
   // anonymous memory, and the child's values of this kind are lost (and reported).
   for (const Extent& extent : extents_) {
-    mmap(extent.address, extent.length, PROT_READ | PROT_WRITE,
-         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    // Nothing else to try if even this fails: the child then writes into the parent's file.
+    [[maybe_unused]] void* replaced = mmap(extent.address, extent.length, PROT_READ | PROT_WRITE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
   }
   ::close(std::exchange(fd_, -1));
   broken_ = true;

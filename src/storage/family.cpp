@@ -269,7 +269,9 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
   const std::size_t bytes =
       sizeof(MultiprocessHistogramWords) + (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);
   auto allocation = allocate_child<HistogramCell>(bytes, identity(), values);
-  auto* words = new (allocation.cell_storage) MultiprocessHistogramWords{sum, {buckets[0]}};
+  // The storage is `bytes` long, 64-byte aligned (allocate_child).
+  auto* words = new (allocation.cell_storage)  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
+      MultiprocessHistogramWords{sum, {buckets[0]}};
   for (std::size_t i = 1; i < bucket_count; ++i) words->buckets[i] = buckets[i];
   auto* child =
       new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), nullptr);

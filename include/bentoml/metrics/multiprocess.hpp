@@ -70,7 +70,7 @@ class MultiProcessCollector {
  public:
   /// Throws metrics::Error when `directory` (empty: directory(), else PROMETHEUS_MULTIPROC_DIR as
   /// read at load) is not a directory.
-  explicit MultiProcessCollector(Registry& registry, std::string directory = {});
+  explicit MultiProcessCollector(Registry& registry, const std::string& directory = {});
   /// The directory it aggregates.
   [[nodiscard]] const std::string& directory() const noexcept { return directory_; }
 

@@ -53,14 +53,15 @@ template <class Route>
 bool is_shared_word(const Route* route) noexcept {
   return (reinterpret_cast<std::uintptr_t>(route) & kSharedWordTag) != 0;
 }
+// The tag is added and removed by byte arithmetic on the pointer (no integer-to-pointer cast).
 template <class Route>
 std::atomic<std::uint64_t>* shared_word(const Route* route) noexcept {
-  return reinterpret_cast<std::atomic<std::uint64_t>*>(reinterpret_cast<std::uintptr_t>(route) -
-                                                       kSharedWordTag);
+  return reinterpret_cast<std::atomic<std::uint64_t>*>(
+      const_cast<char*>(reinterpret_cast<const char*>(route)) - kSharedWordTag);
 }
 template <class Route>
 Route* tag_shared_word(std::atomic<std::uint64_t>* word) noexcept {
-  return reinterpret_cast<Route*>(reinterpret_cast<std::uintptr_t>(word) | kSharedWordTag);
+  return reinterpret_cast<Route*>(reinterpret_cast<char*>(word) + kSharedWordTag);
 }
 
 inline double bits_to_double(std::uint64_t bits) noexcept {
