@@ -1,13 +1,17 @@
 // A fixed single-threaded loop for callgrind's instruction counts (stable under machine load):
 //   instructions_driver LIBRARY WORKLOAD OPS
 //     LIBRARY: ours | prometheus_cpp
-//     WORKLOAD: counter_inc | histogram_observe | labels_observe
+//     WORKLOAD: counter_inc | counter_add_fraction | gauge_set | gauge_inc | histogram_observe |
+//               summary_observe | labels_observe, or one of those prefixed `multiprocess_` (ours
+//               only: the metrics recording into a multiprocess directory under $TMPDIR or /tmp)
 // bench/run runs it under valgrind --tool=callgrind at two op counts and divides the difference,
 // so that set-up cancels out.
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <stdlib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +30,17 @@ namespace {
 
 int run_ours(std::string_view workload, long ops) {
   const auto& values = bench::observed_values();
+#if __has_include("bentoml/metrics/multiprocess.hpp")
+  std::string directory;
+  if (workload.rfind("multiprocess_", 0) == 0) {
+    workload.remove_prefix(std::string_view("multiprocess_").size());
+    const char* base = std::getenv("TMPDIR");
+    directory = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                "/bentoml-metrics-instructions-XXXXXX";
+    if (::mkdtemp(directory.data()) == nullptr) return 1;
+    metrics::multiprocess::enable({directory});
+  }
+#endif
   metrics::Registry registry;
   metrics::Counter counter{
       {.name = "c", .documentation = "d", .labelnames = {"code"}, .registry = &registry}};
@@ -34,11 +49,32 @@ int run_ours(std::string_view workload, long ops) {
                                 .labelnames = {"torch_version", "device_id"},
                                 .buckets = metrics::exponential_buckets(0.001, 1.5, 10.0),
                                 .registry = &registry}};
+  metrics::Gauge gauge{
+      {.name = "g", .documentation = "d", .labelnames = {"code"}, .registry = &registry}};
+  metrics::Summary summary{
+      {.name = "s", .documentation = "d", .labelnames = {"route"}, .registry = &registry}};
   for (int i = 0; i < 15; ++i) histogram.labels({"1." + std::to_string(i), "cuda:0"});
   auto counter_child = counter.labels({"200"});
+  auto gauge_child = gauge.labels({"200"});
+  auto summary_child = summary.labels({"/predict"});
   auto histogram_child = histogram.labels({"2.1.0", "cuda:0"});
+#if __has_include("bentoml/metrics/multiprocess.hpp")
+  if (!directory.empty()) {
+    metrics::multiprocess::disable();
+    const std::string command = "rm -rf '" + directory + "'";  // the mappings stay valid
+    if (std::system(command.c_str()) != 0) return 1;
+  }
+#endif
   if (workload == "counter_inc") {
     for (long i = 0; i < ops; ++i) counter_child.inc();
+  } else if (workload == "counter_add_fraction") {
+    for (long i = 0; i < ops; ++i) counter_child.inc(0.5);
+  } else if (workload == "gauge_set") {
+    for (long i = 0; i < ops; ++i) gauge_child.set(values[i & 4095]);
+  } else if (workload == "gauge_inc") {
+    for (long i = 0; i < ops; ++i) gauge_child.inc(values[i & 4095]);
+  } else if (workload == "summary_observe") {
+    for (long i = 0; i < ops; ++i) summary_child.observe(values[i & 4095]);
   } else if (workload == "histogram_observe") {
     for (long i = 0; i < ops; ++i) histogram_child.observe(values[i & 4095]);
   } else if (workload == "labels_observe") {

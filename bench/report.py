@@ -173,3 +173,30 @@ for kind in ("counter", "histogram"):
     target(f"bytes per {kind} child: ours / prometheus-cpp", ratio, "<= 0.5x",
            ratio is not None and ratio <= 0.5,
            f"{ratio:.2f}x ({found[0]:.0f} / {found[1]:.0f})" if found else "")
+
+# ---- multiprocess mode (issue 10) ---------------------------------------------------------------
+
+print()
+print("Multiprocess mode (issue 10): recording into the mapped files / recording in process memory")
+print(f"  {'workload':<22}{'threads':>8}{'single':>11}{'multiproc':>12}{'ratio':>8}")
+for workload in ("counter_inc", "gauge_set", "histogram_observe", "summary_observe"):
+    for detail in ("1", "2"):
+        single = time_of(workload, "ours", detail)
+        multi = time_of("multiprocess_" + workload, "ours", detail)
+        if single and multi:
+            print(f"  {workload:<22}{detail:>8}{single:>9.3g}ns{multi:>10.3g}ns{multi / single:>7.2f}x")
+for workload in ("counter_inc", "gauge_set", "histogram_observe", "summary_observe"):
+    single = time_of(workload, "ours", "1")
+    multi = time_of("multiprocess_" + workload, "ours", "1")
+    ratio = multi / single if single and multi else None
+    target(f"multiprocess {workload} (1) / single-process", ratio, "<= 2x",
+           ratio is not None and ratio <= 2, f"{ratio:.2f}x" if ratio else "")
+text = read("multiprocess_aggregate.txt")
+if text:
+    print()
+    print(text.rstrip())
+    found = re.search(r"speed-up: cold ([\d.]+)x, warm ([\d.]+)x", text)
+    for index, kind in ((1, "cold (fresh aggregator)"), (2, "warm (MultiProcessCollector)")):
+        ratio = float(found.group(index)) if found else None
+        target(f"aggregate 8 x 10,000 series, {kind}: speed-up over Python", ratio, ">= 20x",
+               ratio is not None and ratio >= 20, f"{ratio:.1f}x" if ratio else "")

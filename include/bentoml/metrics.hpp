@@ -17,6 +17,7 @@
 #include "bentoml/metrics/info.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/process_collector.hpp"
+#include "bentoml/metrics/multiprocess.hpp"
 #include "bentoml/metrics/registry.hpp"
 #include "bentoml/metrics/summary.hpp"
 #include "bentoml/metrics/timer.hpp"

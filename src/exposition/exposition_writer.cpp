@@ -201,6 +201,39 @@ void ExpositionWriter::bucket_sample(std::string_view name, const ChildHeader& c
   out_ += '\n';
 }
 
+void ExpositionWriter::rendered_sample(std::string_view name, std::string_view before,
+                                       std::string_view extra_name, std::string_view extra_value,
+                                       std::string_view after, double value) {
+  out_ += name;
+  if (!before.empty() || !after.empty() || !extra_name.empty()) {
+    out_ += '{';
+    out_ += before;
+    if (!extra_name.empty()) {
+      if (!before.empty()) out_ += ',';
+      out_ += extra_name;
+      out_ += "=\"";
+      append_escaped_value(out_, extra_value);
+      out_ += '"';
+      if (!after.empty()) out_ += ',';
+    } else if (!before.empty() && !after.empty()) {
+      out_ += ',';
+    }
+    out_ += after;
+    out_ += '}';
+  }
+  out_ += ' ';
+  append_go_float(out_, value);
+  out_ += '\n';
+}
+
+void append_rendered_label(std::string& out, std::string_view name, std::string_view value) {
+  if (!out.empty()) out += ',';
+  out += name;
+  out += "=\"";
+  append_escaped_value(out, value);
+  out += '"';
+}
+
 void ExpositionWriter::exemplar(const ExemplarReading& reading) {
   // Written sorted by name, as prometheus_client does (names are unique: validate_exemplar).
   std::string_view pairs[2 * kMaxExemplarRunes];

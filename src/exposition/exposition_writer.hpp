@@ -45,6 +45,11 @@ class ExpositionWriter {
   void labelled_sample(std::string_view name,
                        const std::pair<std::string_view, std::string_view>* labels,
                        std::size_t count, double value);
+  /// `<name>{<before>,<extra_name>="<extra_value>",<after>} value` for samples that belong to no
+  /// child (the multiprocess aggregate): `before` and `after` are rendered label lists (see
+  /// append_rendered_label), the extra label (`le`, `pid`) is left out when `extra_name` is empty.
+  void rendered_sample(std::string_view name, std::string_view before, std::string_view extra_name,
+                       std::string_view extra_value, std::string_view after, double value);
   void finish();
 
  private:
@@ -63,6 +68,10 @@ class ExpositionWriter {
   Format format_;
   bool created_series_;
 };
+
+/// Appends `name="value"` with the value escaped as in every sample line (after a `,` when
+/// `out` is not empty): the pieces rendered_sample() takes.
+void append_rendered_label(std::string& out, std::string_view name, std::string_view value);
 
 /// Formats a bucket bound as the `le` label value (`0.005`, `10.0`, `1e+06`, `+Inf`).
 std::string le_value(double bound);

@@ -24,7 +24,8 @@ CounterStripes* CounterStripes::create() {
 }
 
 void CounterStripes::destroy(CounterStripes* stripes) noexcept {
-  if (stripes != nullptr) free_aligned(stripes);  // PaddedWord is trivially destructible
+  // PaddedWord is trivially destructible. A multiprocess word belongs to its file's mapping.
+  if (stripes != nullptr && !is_shared_word(stripes)) free_aligned(stripes);
 }
 
 CounterStripes* CounterCell::install_stripes() noexcept {
@@ -57,6 +58,7 @@ void for_each_whole_part(const std::atomic<std::uint64_t>& base, const CounterSt
 
 bool CounterCell::whole(std::uint64_t& total) const noexcept {
   total = 0;
+  if (bound_word() != nullptr) return false;  // a multiprocess counter is a double, as in Python
   bool fits = true;
   for_each_whole_part(whole_, stripes_.load(std::memory_order_acquire), [&](std::uint64_t part) {
     fits = fits && !__builtin_add_overflow(total, part, &total);
@@ -65,6 +67,9 @@ bool CounterCell::whole(std::uint64_t& total) const noexcept {
 }
 
 double CounterCell::whole_as_double() const noexcept {
+  if (const std::atomic<std::uint64_t>* word = bound_word()) {
+    return bits_to_double(word->load(std::memory_order_relaxed));
+  }
   std::uint64_t total = 0;
   if (whole(total)) return static_cast<double>(total);
   double sum = 0;
@@ -77,6 +82,8 @@ CounterStorage::~CounterStorage() { delete exemplar_.load(std::memory_order_acqu
 
 void CounterStorage::store_exemplar(std::initializer_list<LabelPair> labels, double amount,
                                     double timestamp) noexcept {
+  // Multiprocess mode keeps no exemplars: the files have no room for them (as in Python).
+  if (value.bound_word() != nullptr) return;
   ExemplarSlot* slot = exemplar_.load(std::memory_order_acquire);
   if (slot == nullptr) {
     auto* fresh = new (std::nothrow) ExemplarSlot();
@@ -126,6 +133,11 @@ double GaugeCell::current() const {
 }
 
 void GaugeCell::set_function(std::function<double()> function) {
+  if (multiprocess()) {
+    throw Error(
+        "set_function is not available in multiprocess mode: the function would run only in "
+        "this process, while the aggregate is read from the files; set the gauge instead");
+  }
   Functions* state = functions();
   if (state == nullptr) {
     auto* fresh = new Functions();
@@ -206,6 +218,7 @@ void HistogramCell::for_each_shard(Visit&& visit) const noexcept {
 }
 
 HistogramCell::~HistogramCell() {
+  if (multiprocess()) return;  // no shards, no exemplars; the words belong to the mapping
   for_each_shard([](const HistogramShard& shard) { shard.release(); });
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra != nullptr) {
@@ -254,10 +267,22 @@ void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value
 }
 
 void HistogramCell::read_into(HistogramReading& reading) const noexcept {
+  if (multiprocess_ != nullptr) {  // this process's own entries, as doubles
+    reading.sum += bits_to_double(multiprocess_->sum->load(std::memory_order_relaxed));
+    for (std::size_t i = 0; i < bucket_count(); ++i) {
+      const double count =
+          bits_to_double(multiprocess_->buckets[i]->load(std::memory_order_relaxed));
+      const auto whole = count >= 0 && count < 1.8e19 ? static_cast<std::uint64_t>(count) : 0;
+      reading.buckets[i] += whole;
+      reading.count += whole;
+    }
+    return;
+  }
   for_each_shard([&reading](const HistogramShard& shard) { shard.read_into(reading); });
 }
 
 void HistogramCell::after_fork_in_child() noexcept {
+  if (multiprocess()) return;  // the multiprocess files are moved to the child's own (store.cpp)
   for_each_shard([](const HistogramShard& shard) { shard.after_fork_in_child(); });
   if (ExemplarSlot* slots = exemplars_.load(std::memory_order_acquire)) {
     for (std::size_t i = 0; i < bucket_count(); ++i) slots[i].after_fork_in_child();
@@ -265,6 +290,7 @@ void HistogramCell::after_fork_in_child() noexcept {
 }
 
 ExemplarSlot* HistogramCell::install_exemplars() noexcept {
+  if (multiprocess()) return nullptr;  // no exemplars in multiprocess mode, as in Python
   auto* fresh = new (std::nothrow) ExemplarSlot[bucket_count()];
   if (fresh == nullptr) return nullptr;
   ExemplarSlot* expected = nullptr;

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bentoml/metrics/detail/counter_family.hpp"
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
@@ -197,8 +199,12 @@ void FamilyBase::clear() {
 // ---- per-type children ----------------------------------------------------------------------
 
 ChildHeader* CounterFamily::make_child(const std::string_view* values) {
+  ExternalValues* external = external_values();
+  std::atomic<std::uint64_t>* word =
+      external != nullptr ? external->word(identity(), "_total", values, nullptr) : nullptr;
   auto allocation = allocate_child<CounterStorage>(0, identity(), values);
   auto* child = new (allocation.memory) Child<CounterStorage>();
+  if (word != nullptr) child->cell.value.bind_shared_word(word);
   finish_child<CounterStorage>(child, allocation.label_storage, values, label_count());
   return child;
 }
@@ -208,8 +214,12 @@ void CounterFamily::destroy_child(ChildHeader* child) noexcept {
 }
 
 ChildHeader* GaugeFamily::make_child(const std::string_view* values) {
+  ExternalValues* external = external_values();
+  std::atomic<std::uint64_t>* word =
+      external != nullptr ? external->word(identity(), "", values, nullptr) : nullptr;
   auto allocation = allocate_child<GaugeCell>(0, identity(), values);
   auto* child = new (allocation.memory) Child<GaugeCell>();
+  if (word != nullptr) child->cell.bind_shared_word(word);
   finish_child<GaugeCell>(child, allocation.label_storage, values, label_count());
   return child;
 }
@@ -222,6 +232,9 @@ HistogramFamily::HistogramFamily(FamilyIdentity identity, std::vector<double> fi
     : FamilyBase(std::move(identity)), bounds_(std::move(finite_bounds)) {}
 
 ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
+  if (ExternalValues* external = external_values()) {
+    return make_multiprocess_child(*external, values);
+  }
   const std::size_t words = HistogramShard::words(bounds_.size() + 1);
   auto allocation =
       allocate_child<HistogramCell>(words * sizeof(std::atomic<std::uint64_t>), identity(), values);
@@ -231,6 +244,38 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
     new (&shard[i]) std::atomic<std::uint64_t>(0);  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
   }
   auto* child = new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), shard);
+  finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
+  return child;
+}
+
+ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
+                                                      const std::string_view* values) {
+  // The entries in prometheus_client's order, so that the files are the bytes Python writes: a
+  // histogram's `_sum` then its buckets, a summary's `_count` then its `_sum`.
+  const std::size_t bucket_count = bounds_.size() + 1;
+  std::vector<std::atomic<std::uint64_t>*> buckets(bucket_count);
+  std::atomic<std::uint64_t>* sum = nullptr;
+  if (identity().type == MetricType::histogram) {
+    sum = external.word(identity(), "_sum", values, nullptr);
+    for (std::size_t i = 0; i < bucket_count; ++i) {
+      const double bound =
+          i < bounds_.size() ? bounds_[i] : std::numeric_limits<double>::infinity();
+      buckets[i] = external.word(identity(), "_bucket", values, &bound);
+    }
+  } else {
+    buckets[0] = external.word(identity(), "_count", values, nullptr);
+    sum = external.word(identity(), "_sum", values, nullptr);
+  }
+  const std::size_t bytes =
+      sizeof(MultiprocessHistogramWords) + (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);
+  auto allocation = allocate_child<HistogramCell>(bytes, identity(), values);
+  // The storage is `bytes` long, 64-byte aligned (allocate_child).
+  auto* words = new (allocation.cell_storage)  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
+      MultiprocessHistogramWords{sum, {buckets[0]}};
+  for (std::size_t i = 1; i < bucket_count; ++i) words->buckets[i] = buckets[i];
+  auto* child =
+      new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), nullptr);
+  child->cell.bind_multiprocess(words);
   finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
   return child;
 }

@@ -5,6 +5,7 @@
 
 #include <mutex>
 #include <unordered_set>
+#include <vector>
 
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/thread_slot.hpp"
@@ -23,6 +24,7 @@ struct Tracked {
   std::mutex mutex;  ///< guards the sets; held from before a fork until after it
   std::unordered_set<FamilyBase*> families;
   std::unordered_set<Registry*> registries;
+  std::vector<ForkParticipant*> participants;
 };
 
 /// Never destroyed: families in static objects may be destroyed after any other static.
@@ -32,9 +34,11 @@ Tracked& tracked() {
 }
 
 // Lock order: the set's mutex, then registries', then families' creation mutexes, then what
-// families wait for (a histogram family's scrape in progress). No code path takes them in
-// another order: a family's creation mutex is never held while registering, registration never
-// holds a family's mutex, and a scrape holds none of them. (glibc takes malloc's locks after
+// families wait for (a histogram family's scrape in progress, a multiprocess collector's
+// aggregation), then the participants' locks (the multiprocess files' mutex, taken inside a
+// family's creation mutex when a child is created). No code path takes them in another order:
+// a family's creation mutex is never held while registering, registration never holds a
+// family's mutex, and a scrape holds none of them. (glibc takes malloc's locks after
 // these handlers, so a scrape that allocates can still finish.)
 void before_fork() {
   Tracked& all = tracked();
@@ -42,6 +46,7 @@ void before_fork() {
   for (Registry* registry : all.registries) ForkHandlers::mutex_of(*registry).lock();
   for (FamilyBase* family : all.families) family->creation_mutex().lock();
   for (FamilyBase* family : all.families) family->before_fork();
+  for (ForkParticipant* participant : all.participants) participant->before_fork();
 }
 
 void release_all(Tracked& all) {
@@ -51,6 +56,7 @@ void release_all(Tracked& all) {
 
 void after_fork_in_parent() {
   Tracked& all = tracked();
+  for (ForkParticipant* participant : all.participants) participant->after_fork_in_parent();
   for (FamilyBase* family : all.families) family->after_fork_in_parent();
   release_all(all);
   all.mutex.unlock();
@@ -60,6 +66,7 @@ void after_fork_in_child() {
   Tracked& all = tracked();
   release_all(all);
   for (FamilyBase* family : all.families) family->after_fork_in_child();
+  for (ForkParticipant* participant : all.participants) participant->after_fork_in_child();
   release_thread_slots_after_fork();
   all.mutex.unlock();
 }
@@ -90,6 +97,13 @@ void track_for_fork(Registry* registry) {
   Tracked& all = tracked();
   std::lock_guard<std::mutex> lock(all.mutex);
   all.registries.insert(registry);
+}
+
+void track_for_fork(ForkParticipant* participant) {
+  install_handlers_once();
+  Tracked& all = tracked();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  all.participants.push_back(participant);
 }
 
 void untrack_for_fork(Registry* registry) noexcept {

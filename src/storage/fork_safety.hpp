@@ -18,10 +18,29 @@ namespace bentoml::metrics::detail {
 
 class FamilyBase;
 
+/// Process-wide state that must be quiesced across fork() besides registries and families (the
+/// multiprocess files). before_fork() runs after every family's, so it may take a lock that is
+/// taken inside a family's creation mutex; in the child, after_fork_in_child() runs after every
+/// family's, before any other thread exists.
+class ForkParticipant {
+ public:
+  virtual void before_fork() noexcept = 0;
+  virtual void after_fork_in_parent() noexcept = 0;
+  virtual void after_fork_in_child() noexcept = 0;
+
+ protected:
+  ForkParticipant() = default;
+  ForkParticipant(const ForkParticipant&) = default;
+  ForkParticipant& operator=(const ForkParticipant&) = default;
+  ~ForkParticipant() = default;
+};
+
 /// Called by every family's and registry's constructor and destructor.
 void track_for_fork(FamilyBase* family);
 void untrack_for_fork(FamilyBase* family) noexcept;
 void track_for_fork(Registry* registry);
 void untrack_for_fork(Registry* registry) noexcept;
+/// Adds a participant for the life of the process.
+void track_for_fork(ForkParticipant* participant);
 
 }  // namespace bentoml::metrics::detail

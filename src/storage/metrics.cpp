@@ -8,6 +8,7 @@
 #include "bentoml/metrics/gauge.hpp"
 #include "bentoml/metrics/histogram.hpp"
 #include "bentoml/metrics/summary.hpp"
+#include "multiprocess/store.hpp"
 
 namespace bentoml::metrics {
 namespace {
@@ -38,25 +39,38 @@ std::vector<double> finite_bounds(const std::string& metric, std::vector<double>
   return buckets;
 }
 
+/// In multiprocess mode, the family's children keep their values in this process's file of
+/// its kind (multiprocess/store.hpp); otherwise this does nothing.
+template <class Family>
+std::shared_ptr<Family> in_multiprocess_files(std::shared_ptr<Family> family,
+                                              MultiprocessMode mode = MultiprocessMode::all) {
+  family->set_external_values(
+      detail::multiprocess_values_for(family->identity().type, mode, family->identity()));
+  return family;
+}
+
 }  // namespace
 
 Counter::Counter(const Options& options)
-    : MetricBase(detail::register_family(std::make_shared<detail::CounterFamily>(
-                                             identity_of(detail::MetricType::counter, options)),
-                                         options.registry)) {}
+    : MetricBase(
+          detail::register_family(in_multiprocess_files(std::make_shared<detail::CounterFamily>(
+                                      identity_of(detail::MetricType::counter, options))),
+                                  options.registry)) {}
 
 Gauge::Gauge(const Options& options)
     : MetricBase(detail::register_family(
-          std::make_shared<detail::GaugeFamily>(identity_of(detail::MetricType::gauge, options)),
+          in_multiprocess_files(std::make_shared<detail::GaugeFamily>(
+                                    identity_of(detail::MetricType::gauge, options)),
+                                options.multiprocess_mode),
           options.registry)) {}
 
 namespace {
 std::shared_ptr<detail::HistogramFamily> histogram_family(const Histogram::Options& options) {
   detail::FamilyIdentity identity = identity_of(detail::MetricType::histogram, options);
   std::vector<double> bounds = finite_bounds(identity.name, options.buckets);
-  return detail::register_family(
-      std::make_shared<detail::HistogramFamily>(std::move(identity), std::move(bounds)),
-      options.registry);
+  return detail::register_family(in_multiprocess_files(std::make_shared<detail::HistogramFamily>(
+                                     std::move(identity), std::move(bounds))),
+                                 options.registry);
 }
 }  // namespace
 
@@ -70,8 +84,8 @@ std::vector<double> Histogram::buckets() const {
 
 Summary::Summary(const Options& options)
     : MetricBase(detail::register_family(
-          std::make_shared<detail::HistogramFamily>(
-              identity_of(detail::MetricType::summary, options), std::vector<double>{}),
+          in_multiprocess_files(std::make_shared<detail::HistogramFamily>(
+              identity_of(detail::MetricType::summary, options), std::vector<double>{})),
           options.registry)) {}
 
 }  // namespace bentoml::metrics

@@ -178,6 +178,12 @@ void throw_unlabelled(const FamilyBase& family, const char* call) {
               "(...) needs label names, set when constructing it");
 }
 
+void throw_set_function_multiprocess(const FamilyBase& family) {
+  throw Error("gauge " + quoted(family.name()) +
+              ": set_function is not available in multiprocess mode (the function would run only "
+              "in this process, while scrapes aggregate the files); set the gauge instead");
+}
+
 void validate_exemplar(std::string_view metric, std::initializer_list<LabelPair> labels) {
   std::size_t runes = 0;
   std::size_t bytes = 0;

@@ -4,8 +4,13 @@
 // relaxed store; `inc`/`dec` a CAS loop on the value's bits; none lock or allocate once the child
 // exists. `set_function` makes scrapes call a function instead (the function must be thread-safe
 // if several scrapes can run at once); it allocates and is not meant for the hot path.
+// In multiprocess mode (multiprocess.hpp) the value is a double in this process's file, the
+// `multiprocess_mode` says how the processes' values aggregate, and set_function throws.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -21,33 +26,58 @@
 
 namespace bentoml::metrics {
 
+/// How the values of a gauge aggregate across processes in multiprocess mode (Python's
+/// `multiprocess_mode`): `all` keeps one series per process with a `pid` label; `min`, `max` and
+/// `sum` combine them; the `live` variants count only processes not marked dead
+/// (multiprocess::mark_process_dead removes their files). `mostrecent` and `livemostrecent`
+/// (prometheus_client 0.18+) are aggregated when read from Python's files, but not written here.
+/// Ignored outside multiprocess mode.
+enum class MultiprocessMode {
+  all,
+  liveall,
+  min,
+  livemin,
+  max,
+  livemax,
+  sum,
+  livesum,
+  mostrecent,
+  livemostrecent
+};
+
 /// One gauge series. Valid for the life of its metric, even after remove().
 class GaugeChild {
  public:
-  void inc(double amount = 1) noexcept { cell_->add(amount); }
-  void dec(double amount = 1) noexcept { cell_->add(-amount); }
-  void set(double value) noexcept { cell_->set(value); }
+  void inc(double amount = 1) noexcept { detail::GaugeCell::add(*word_, amount); }
+  void dec(double amount = 1) noexcept { detail::GaugeCell::add(*word_, -amount); }
+  void set(double value) noexcept { detail::GaugeCell::set(*word_, value); }
   /// Sets the gauge to the current Unix time in seconds.
-  void set_to_current_time() noexcept { cell_->set(detail::unix_time_now()); }
+  void set_to_current_time() noexcept { set(detail::unix_time_now()); }
   /// +1 now, -1 when the returned object goes out of scope.
-  [[nodiscard]] InProgress track_inprogress() noexcept { return {&add_to, cell_}; }
+  [[nodiscard]] InProgress track_inprogress() noexcept { return {&add_to, word_}; }
   /// Sets the gauge to the seconds the returned object's scope took.
-  [[nodiscard]] Timer time() noexcept { return {&set_to, cell_}; }
-  /// Scrapes report `function()` instead of the stored value from now on.
-  void set_function(std::function<double()> function) { cell_->set_function(std::move(function)); }
+  [[nodiscard]] Timer time() noexcept { return {&set_to, word_}; }
+  /// Scrapes report `function()` instead of the stored value from now on. Throws
+  /// metrics::Error in multiprocess mode, where other processes read only the files.
+  void set_function(std::function<double()> function) {
+    if (cell_->multiprocess()) detail::throw_set_function_multiprocess(*family_);
+    cell_->set_function(std::move(function));
+  }
   [[nodiscard]] double value() const { return cell_->current(); }
 
  private:
   friend class detail::MetricBase<detail::GaugeFamily, GaugeChild>;
-  GaugeChild(detail::ChildHeader* child, const detail::GaugeFamily*) noexcept
-      : cell_(&detail::GaugeFamily::storage(child)) {}
-  static void add_to(void* cell, double amount) noexcept {
-    static_cast<detail::GaugeCell*>(cell)->add(amount);
+  GaugeChild(detail::ChildHeader* child, const detail::GaugeFamily* family) noexcept
+      : cell_(&detail::GaugeFamily::storage(child)), word_(cell_->value_word()), family_(family) {}
+  static void add_to(void* word, double amount) noexcept {
+    detail::GaugeCell::add(*static_cast<std::atomic<std::uint64_t>*>(word), amount);
   }
-  static void set_to(void* cell, double value) noexcept {
-    static_cast<detail::GaugeCell*>(cell)->set(value);
+  static void set_to(void* word, double value) noexcept {
+    detail::GaugeCell::set(*static_cast<std::atomic<std::uint64_t>*>(word), value);
   }
   detail::GaugeCell* cell_;
+  std::atomic<std::uint64_t>* word_;  ///< what set/inc/dec write: the cell's or its file's
+  const detail::GaugeFamily* family_;
 };
 
 class Gauge : public detail::MetricBase<detail::GaugeFamily, GaugeChild> {
@@ -62,6 +92,8 @@ class Gauge : public detail::MetricBase<detail::GaugeFamily, GaugeChild> {
     std::string subsystem{};
     std::string unit{};
     Registry* registry = nullptr;  ///< null: default_registry()
+    /// How processes' values combine in multiprocess mode (Python's `multiprocess_mode`).
+    MultiprocessMode multiprocess_mode = MultiprocessMode::all;
   };
   using Child = GaugeChild;
 

@@ -11,6 +11,14 @@
 // - The reader sums `whole_`, every cell and the fraction. Each part only grows (amounts are
 //   never negative), so a read is a value the counter had between the start and end of the read.
 // Integer parts are uint64, so counts stay exact past 2^53.
+// - In multiprocess mode (bentoml/metrics/multiprocess.hpp) a series is one double in a
+//   memory-mapped file shared with the aggregating process. `stripes_` then holds that word's
+//   address with bit 0 set (stripes and mapped words are both 8-byte aligned, so a real pointer
+//   never has it), set once before the child is published. Such a counter never takes the
+//   uncontended branch (`stripes_` is not null); the striped path tests the bit first and adds to
+//   the word with a CAS loop on its bits. So the uncontended single-process path is unchanged and
+//   the contended one has one more, always-predicted, branch. A gauge does the same with its
+//   `functions_` pointer (set_function is refused in multiprocess mode).
 #pragma once
 
 #include <atomic>
@@ -36,6 +44,25 @@ struct CounterStripes {
   static CounterStripes* create();
   static void destroy(CounterStripes* stripes) noexcept;
 };
+
+/// Bit 0 of a counter's `stripes_` or a gauge's `functions_`: the pointer is the address of the
+/// series' word in a multiprocess file, not stripes or functions.
+inline constexpr std::uintptr_t kSharedWordTag = 1;
+
+template <class Route>
+bool is_shared_word(const Route* route) noexcept {
+  return (reinterpret_cast<std::uintptr_t>(route) & kSharedWordTag) != 0;
+}
+// The tag is added and removed by byte arithmetic on the pointer (no integer-to-pointer cast).
+template <class Route>
+std::atomic<std::uint64_t>* shared_word(const Route* route) noexcept {
+  return reinterpret_cast<std::atomic<std::uint64_t>*>(
+      const_cast<char*>(reinterpret_cast<const char*>(route)) - kSharedWordTag);
+}
+template <class Route>
+Route* tag_shared_word(std::atomic<std::uint64_t>* word) noexcept {
+  return reinterpret_cast<Route*>(reinterpret_cast<char*>(word) + kSharedWordTag);
+}
 
 inline double bits_to_double(std::uint64_t bits) noexcept {
   double value;
@@ -90,6 +117,10 @@ class CounterCell {
         return;
       }
     }
+    if (BENTOML_METRICS_UNLIKELY(is_shared_word(stripes))) {  // multiprocess: the file's double
+      atomic_add_double(*shared_word(stripes), static_cast<double>(amount));
+      return;
+    }
     const int slot = this_thread_slot();
     if (BENTOML_METRICS_LIKELY(slot >= 0)) {
       std::atomic<std::uint64_t>& cell = stripes->cells[slot].value;
@@ -115,7 +146,21 @@ class CounterCell {
         return;
       }
     }
-    atomic_add_double(fraction_bits_, amount);
+    const CounterStripes* route = stripes_.load(std::memory_order_relaxed);
+    atomic_add_double(
+        BENTOML_METRICS_UNLIKELY(is_shared_word(route)) ? *shared_word(route) : fraction_bits_,
+        amount);
+  }
+
+  /// Multiprocess mode: from now on the counter is the double at `word` (a mapped file's).
+  /// Call before the child is published.
+  void bind_shared_word(std::atomic<std::uint64_t>* word) noexcept {
+    stripes_.store(tag_shared_word<CounterStripes>(word), std::memory_order_relaxed);
+  }
+  /// The multiprocess word the counter lives in, or null.
+  [[nodiscard]] std::atomic<std::uint64_t>* bound_word() const noexcept {
+    const CounterStripes* route = stripes_.load(std::memory_order_relaxed);
+    return is_shared_word(route) ? shared_word(route) : nullptr;
   }
 
   /// The exact sum of all whole increments into `total`; false (and `total` meaningless) when
@@ -131,7 +176,8 @@ class CounterCell {
   [[nodiscard]] double value() const noexcept { return whole_as_double() + fraction(); }
   /// Whether writers have met here and the counter spread into stripes.
   [[nodiscard]] bool contended() const noexcept {
-    return stripes_.load(std::memory_order_relaxed) != nullptr;
+    const CounterStripes* route = stripes_.load(std::memory_order_relaxed);
+    return route != nullptr && !is_shared_word(route);
   }
 
  private:
@@ -161,11 +207,33 @@ class GaugeCell {
   GaugeCell& operator=(const GaugeCell&) = delete;
   ~GaugeCell();
 
-  void set(double value) noexcept { bits_.store(double_to_bits(value), std::memory_order_relaxed); }
-  void add(double amount) noexcept { atomic_add_double(bits_, amount); }
+  /// The word set/inc/dec write: the cell's own, or in multiprocess mode its file's. Handles
+  /// keep it, so that recording costs what it did before multiprocess mode existed.
+  [[nodiscard]] std::atomic<std::uint64_t>* value_word() noexcept {
+    Functions* route = functions_.load(std::memory_order_relaxed);
+    return is_shared_word(route) ? shared_word(route) : &bits_;
+  }
+  static void set(std::atomic<std::uint64_t>& word, double value) noexcept {
+    word.store(double_to_bits(value), std::memory_order_relaxed);
+  }
+  static void add(std::atomic<std::uint64_t>& word, double amount) noexcept {
+    atomic_add_double(word, amount);
+  }
+  void set(double value) noexcept { set(*value_word(), value); }
+  void add(double amount) noexcept { add(*value_word(), amount); }
   /// The stored value (what set/inc/dec left).
   [[nodiscard]] double value() const noexcept {
-    return bits_to_double(bits_.load(std::memory_order_relaxed));
+    const Functions* route = functions_.load(std::memory_order_relaxed);
+    const std::atomic<std::uint64_t>& word = is_shared_word(route) ? *shared_word(route) : bits_;
+    return bits_to_double(word.load(std::memory_order_relaxed));
+  }
+  /// Multiprocess mode: from now on the gauge is the double at `word`. Before publication.
+  void bind_shared_word(std::atomic<std::uint64_t>* word) noexcept {
+    functions_.store(tag_shared_word<Functions>(word), std::memory_order_relaxed);
+  }
+  /// Whether the gauge lives in a multiprocess file.
+  [[nodiscard]] bool multiprocess() const noexcept {
+    return is_shared_word(functions_.load(std::memory_order_relaxed));
   }
   /// The function's result when one is set, else the stored value.
   [[nodiscard]] double current() const;
@@ -186,7 +254,11 @@ class GaugeCell {
     std::atomic<Function*> retired{nullptr};  ///< replaced, maybe still being called
     std::atomic<int> callers{0};              ///< scrapes inside current() right now
   };
-  Functions* functions() const noexcept { return functions_.load(std::memory_order_acquire); }
+  /// The set_function state, or null (also in multiprocess mode, where the pointer is a word).
+  Functions* functions() const noexcept {
+    Functions* state = functions_.load(std::memory_order_acquire);
+    return is_shared_word(state) ? nullptr : state;
+  }
   void retire(Functions& functions, Function* chain) noexcept;
 
   std::atomic<std::uint64_t> bits_{0};

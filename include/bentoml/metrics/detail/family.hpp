@@ -6,6 +6,7 @@
 // lookups, recording and scrapes never take).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -48,6 +49,24 @@ struct FamilyIdentity {
   std::vector<std::uint32_t> sorted_labels;
   /// How many label names sort before "le", where a histogram bucket's `le` goes.
   std::uint32_t labels_before_le = 0;
+};
+
+/// Where a family's values live when they are not in process memory: multiprocess mode's
+/// mapped files (src/multiprocess). Asked under the family's creation mutex, once per sample of
+/// a new child; the words it returns stay valid for the life of the process.
+class ExternalValues {
+ public:
+  /// The word (a double) of sample `<name><suffix>` of the series with `values` (label-name
+  /// order), with an `le` label when `le` is not null. Throws metrics::Error naming the metric
+  /// when it cannot provide one.
+  virtual std::atomic<std::uint64_t>* word(const FamilyIdentity& identity, std::string_view suffix,
+                                           const std::string_view* values, const double* le) = 0;
+
+ protected:
+  ExternalValues() = default;
+  ExternalValues(const ExternalValues&) = default;
+  ExternalValues& operator=(const ExternalValues&) = default;
+  ~ExternalValues() = default;
 };
 
 /// Label values arranged in label-name order, on the stack for up to 16 labels.
@@ -129,6 +148,11 @@ class FamilyBase {
   /// The first child in creation order (active or not).
   [[nodiscard]] ChildHeader* first_child() const noexcept { return index_.first(); }
 
+  /// Multiprocess mode: the children created from now on keep their values in `values` (which
+  /// outlives the family). Set before the family is registered.
+  void set_external_values(ExternalValues* values) noexcept { external_ = values; }
+  [[nodiscard]] ExternalValues* external_values() const noexcept { return external_; }
+
   /// The mutex of child creation, remove() and clear() (also held across fork()).
   std::mutex& creation_mutex() noexcept { return index_.creation_mutex(); }
   /// Just before fork() (the creation mutex is held): waits for what must not be copied half
@@ -154,6 +178,7 @@ class FamilyBase {
 
   FamilyIdentity identity_;
   ChildIndex index_;
+  ExternalValues* external_ = nullptr;  ///< null: values in process memory
 };
 
 /// Allocates `size` bytes aligned to a cache line (children, shards, stripes).

@@ -7,6 +7,12 @@
 // (`owner_slot_`, `extra_`) sit on a cache line of their own, apart from the primary shard the
 // owner writes, so a second writer does not pull the owner's line away on every observation.
 // A reading sums every shard, each read consistently, hence the sum is consistent too.
+// In multiprocess mode the series is its entries in a mapped file (one double per bucket and
+// `_sum`, prometheus_client's format) and `owner_slot_` holds kMultiprocessOwner, which no slot
+// equals and which is not negative: the owner's single-writer path is not taken, and the test
+// that follows it sends the observation to observe_multiprocess(), which adds 1 to the bucket's
+// double and then the value to `_sum`'s. The single-writer path is unchanged; the path of a
+// second writer has one more compare.
 #pragma once
 
 #include <atomic>
@@ -48,8 +54,18 @@ inline std::size_t find_bucket(const double* bounds, std::size_t finite_bounds,
   return static_cast<std::size_t>(base - bounds) + (*base < value ? 1 : 0);
 }
 
+/// A histogram (or summary) series in multiprocess mode: the words of its entries in the
+/// process's file, allocated with the child.
+struct MultiprocessHistogramWords {
+  std::atomic<std::uint64_t>* sum;
+  std::atomic<std::uint64_t>* buckets[1];  ///< really bucket_count(); a summary's is `_count`
+};
+
 class HistogramCell {
  public:
+  /// `owner_slot_` of a multiprocess series: never a slot, never "no owner yet".
+  static constexpr int kMultiprocessOwner = 1 << 30;
+
   /// `bounds` (finite upper bounds, ascending, +Inf implied after them) must outlive the cell;
   /// `primary` is HistogramShard::words(finite_bounds + 1) zeroed words, 64-byte aligned.
   HistogramCell(const double* bounds, std::size_t finite_bounds,
@@ -76,6 +92,10 @@ class HistogramCell {
       HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
       return;
     }
+    if (owner == kMultiprocessOwner) {  // never the owner's path: that one is unchanged
+      observe_multiprocess(bucket, value);
+      return;
+    }
     if (owner < 0 && slot >= 0 &&
         owner_slot_.compare_exchange_strong(owner, slot, std::memory_order_relaxed)) {
       HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
@@ -83,6 +103,23 @@ class HistogramCell {
     }
     observe_elsewhere(slot, bucket, value);
   }
+
+  /// Multiprocess mode: one more in the bucket's double, then the value added to `_sum`'s, each
+  /// a CAS loop on the mapped word. The bucket goes first: the file holds `_sum` before the
+  /// buckets and readers copy it in order, so a reading's `_sum` has no observation its
+  /// buckets lack (docs/design.md).
+  void observe_multiprocess(std::size_t bucket, double value) const noexcept {
+    atomic_add_double(*multiprocess_->buckets[bucket], 1.0);
+    atomic_add_double(*multiprocess_->sum, value);
+  }
+
+  /// Multiprocess mode: from now on the series lives in `words` (which outlive the cell).
+  /// `primary` may be null then. Call before the child is published.
+  void bind_multiprocess(const MultiprocessHistogramWords* words) noexcept {
+    multiprocess_ = words;
+    owner_slot_.store(kMultiprocessOwner, std::memory_order_relaxed);
+  }
+  [[nodiscard]] bool multiprocess() const noexcept { return multiprocess_ != nullptr; }
 
   /// Keeps `labels` as the latest exemplar of `bucket` (validated by the caller).
   void store_exemplar(std::size_t bucket, std::initializer_list<LabelPair> labels, double value,
@@ -120,6 +157,7 @@ class HistogramCell {
   std::atomic<std::uint64_t>* primary_;
   std::atomic<ExtraShards*> extra_{nullptr};
   std::atomic<ExemplarSlot*> exemplars_{nullptr};
+  const MultiprocessHistogramWords* multiprocess_ = nullptr;  ///< null: process memory
 };
 
 }  // namespace bentoml::metrics::detail

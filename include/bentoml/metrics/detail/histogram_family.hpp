@@ -28,6 +28,8 @@ class HistogramFamily final : public FamilyBase {
 
  private:
   ChildHeader* make_child(const std::string_view* values) override;
+  /// A child whose values live in a multiprocess file.
+  ChildHeader* make_multiprocess_child(ExternalValues& external, const std::string_view* values);
   void destroy_child(ChildHeader* child) noexcept override;
 
   std::vector<double> bounds_;

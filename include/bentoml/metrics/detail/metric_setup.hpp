@@ -35,5 +35,7 @@ std::shared_ptr<Family> register_family(std::shared_ptr<Family> family, Registry
 [[noreturn]] void throw_labelled(const FamilyBase& family);
 /// Throws metrics::Error: `call` (labels, remove) needs a metric with labels.
 [[noreturn]] void throw_unlabelled(const FamilyBase& family, const char* call);
+/// Throws metrics::Error: set_function cannot work in multiprocess mode.
+[[noreturn]] void throw_set_function_multiprocess(const FamilyBase& family);
 
 }  // namespace bentoml::metrics::detail
