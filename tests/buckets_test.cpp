@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bentoml/metrics/error.hpp"
+#include "test_support.hpp"
 
 namespace metrics = bentoml::metrics;
 
@@ -18,15 +19,7 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 const double kNaN = std::nan("");
 
-template <class Call>
-std::string error_of(Call call) {
-  try {
-    call();
-  } catch (const metrics::Error& error) {
-    return error.what();
-  }
-  return "no exception";
-}
+using metrics::testing::error_of;
 
 }  // namespace
 

@@ -25,16 +25,7 @@ class Counter : public ::testing::Test {
   metrics::Registry registry;
 };
 
-/// The error message of `call`, or "no exception".
-template <class Call>
-std::string error_of(Call call) {
-  try {
-    call();
-  } catch (const metrics::Error& error) {
-    return error.what();
-  }
-  return "no exception";
-}
+using metrics::testing::error_of;
 
 }  // namespace
 

@@ -56,16 +56,7 @@ metrics::Counter::Options counter_options(metrics::Registry& registry) {
   return options;
 }
 
-/// The error message of `call`, or "no exception".
-template <class Call>
-std::string error_of(Call call) {
-  try {
-    call();
-  } catch (const metrics::Error& error) {
-    return error.what();
-  }
-  return "no exception";
-}
+using metrics::testing::error_of;
 
 }  // namespace
 

@@ -15,15 +15,7 @@ using metrics::testing::lines_starting_with;
 
 namespace {
 
-template <class Call>
-std::string error_of(Call call) {
-  try {
-    call();
-  } catch (const metrics::Error& error) {
-    return error.what();
-  }
-  return "no exception";
-}
+using metrics::testing::error_of;
 
 /// A metric defined inside a function, as C++ code often does: constructed on every call.
 void count_request(metrics::Registry& registry) {

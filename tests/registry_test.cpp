@@ -20,15 +20,7 @@ static_assert(!std::is_copy_assignable_v<metrics::Registry>);
 
 namespace {
 
-template <class Call>
-std::string error_of(Call call) {
-  try {
-    call();
-  } catch (const metrics::Error& error) {
-    return error.what();
-  }
-  return "no exception";
-}
+using metrics::testing::error_of;
 
 }  // namespace
 

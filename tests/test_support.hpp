@@ -50,6 +50,17 @@ inline int lines_starting_with(const std::string& text, const std::string& prefi
   return count;
 }
 
+/// The metrics::Error message of `call`, or "no exception".
+template <class Call>
+std::string error_of(Call call) {
+  try {
+    call();
+  } catch (const metrics::Error& error) {
+    return error.what();
+  }
+  return "no exception";
+}
+
 /// Whether `what` (an exception message) contains `part`.
 inline bool contains(const std::string& what, const std::string& part) {
   return what.find(part) != std::string::npos;
