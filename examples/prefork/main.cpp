@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <bentoml/metrics.hpp>
+#include <bentoml/metrics/http_server.hpp>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
