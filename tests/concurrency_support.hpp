@@ -15,7 +15,7 @@
 #include "bentoml/metrics.hpp"
 #include "test_support.hpp"
 
-#if defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define BENTOML_METRICS_TEST_SLOW 1
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
