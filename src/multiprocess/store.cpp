@@ -23,14 +23,13 @@
 namespace bentoml::metrics::detail {
 namespace {
 
-/// The directory named by the environment, as prometheus_client reads it: the upper-case name,
-/// else the deprecated lower-case one. Empty (or unset) means multiprocess mode is off (Python
-/// would write into the working directory for an empty value).
+/// The directory named by the environment, as prometheus_client reads it: the upper-case name
+/// when it is set at all (even empty), else the deprecated lower-case one. An empty value means
+/// multiprocess mode is off (Python would write into the working directory instead).
 std::string directory_from_environment() {
-  for (const char* name : {"PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"}) {
-    if (const char* value = std::getenv(name); value != nullptr && *value != '\0') return value;
-  }
-  return {};
+  const char* value = std::getenv("PROMETHEUS_MULTIPROC_DIR");
+  if (value == nullptr) value = std::getenv("prometheus_multiproc_dir");
+  return value == nullptr ? std::string() : std::string(value);
 }
 
 class Store final : public ForkParticipant {

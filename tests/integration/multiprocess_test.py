@@ -109,6 +109,23 @@ class MultiprocessAcrossLanguages(unittest.TestCase):
             if openmetrics:
                 self.assertTrue(ours.endswith("# EOF\n"))
 
+    def test_environment_is_read_as_python_reads_it(self):
+        """The upper-case variable wins whenever it is set, even empty (empty: off); the
+        lower-case one counts only when the upper-case one is absent."""
+        def directory_seen(**variables):
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")}
+            env.update(variables)
+            return subprocess.run([TOOL, "environment"], env=env, check=True,
+                                  capture_output=True, text=True, timeout=60).stdout.strip()
+        upper, lower = self.directory("upper"), self.directory("lower")
+        self.assertEqual(directory_seen(), "")
+        self.assertEqual(directory_seen(prometheus_multiproc_dir=lower), lower)
+        self.assertEqual(directory_seen(PROMETHEUS_MULTIPROC_DIR=upper,
+                                        prometheus_multiproc_dir=lower), upper)
+        self.assertEqual(directory_seen(PROMETHEUS_MULTIPROC_DIR="",
+                                        prometheus_multiproc_dir=lower), "")
+
     def test_files_are_byte_for_byte_those_python_writes(self):
         python_dir = self.directory("python")
         cpp_dir = self.directory("cpp")

@@ -83,7 +83,13 @@ int main(int argc, char** argv) {
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }
-  std::fprintf(stderr, "usage: %s scenario DIR [timestamped] | aggregate DIR [openmetrics]\n",
+  if (argc == 2 && std::strcmp(argv[1], "environment") == 0) {
+    // The directory the environment switched on at load (an empty line: off).
+    std::printf("%s\n", multiprocess::directory().c_str());
+    return 0;
+  }
+  std::fprintf(stderr,
+               "usage: %s scenario DIR [timestamped] | aggregate DIR [openmetrics] | environment\n",
                argv[0]);
   return 2;
 }
