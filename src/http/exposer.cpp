@@ -277,6 +277,9 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
       "no",
       "request_timeout_ms",
       request_timeout.c_str(),
+      "linger_timeout_ms",
+      "-1",  // a plain close: the kernel sends the rest of the response (this CivetWeb build
+             // otherwise sets SO_LINGER 0, whose close resets a connection with data unsent)
       "decode_url",
       "no",  // the path must match as sent: "/metrics%00" would decode to "/metrics"
       "max_request_size",

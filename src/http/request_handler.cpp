@@ -3,9 +3,12 @@
 
 #include <civetweb.h>
 
+#include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,6 +18,47 @@
 
 namespace bentoml::metrics::detail {
 namespace {
+
+/// The buffers a scrape renders and compresses into, kept between scrapes without a lock. A
+/// buffer per worker thread would keep a scrape's size in every worker that ever served one
+/// (hundreds of workers, most of them there to outlast hostile connections); these few slots
+/// keep memory to what concurrent scrapes need, and a scrape after the first allocates nothing
+/// unless more scrapes run at once than there are slots.
+struct ScrapeBuffers {
+  std::string body;
+  std::string compressed;
+};
+
+class BufferPool {
+ public:
+  std::unique_ptr<ScrapeBuffers> take() {
+    for (auto& slot : slots_) {
+      if (slot.load(std::memory_order_relaxed) == nullptr) continue;
+      if (ScrapeBuffers* buffers = slot.exchange(nullptr, std::memory_order_acquire)) {
+        return std::unique_ptr<ScrapeBuffers>(buffers);
+      }
+    }
+    return std::make_unique<ScrapeBuffers>();
+  }
+  void give(std::unique_ptr<ScrapeBuffers> buffers) {
+    for (auto& slot : slots_) {
+      ScrapeBuffers* empty = nullptr;
+      if (slot.compare_exchange_strong(empty, buffers.get(), std::memory_order_release,
+                                       std::memory_order_relaxed)) {
+        buffers.release();
+        return;
+      }
+    }
+  }  // every slot taken: this one is freed
+
+ private:
+  std::array<std::atomic<ScrapeBuffers*>, 4> slots_{};  // the process's lifetime: never freed
+};
+
+BufferPool& buffer_pool() {
+  static BufferPool* pool = new BufferPool;  // never destroyed: workers may outlive statics
+  return *pool;
+}
 
 /// Now as an IMF-fixdate (RFC 9110), from gmtime_r.
 std::string http_date() {
@@ -195,13 +239,12 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
   const char* accept_encoding = mg_get_header(connection, "Accept-Encoding");
   const bool gzip = accept_encoding != nullptr && accepts_gzip(accept_encoding);
 
-  // Per worker thread, reused: after the first scrape a response allocates nothing.
-  thread_local std::string body;
-  thread_local std::string compressed;
+  std::unique_ptr<ScrapeBuffers> buffers = buffer_pool().take();
+  std::string& body = buffers->body;
   body.clear();
   write_latest(body, config.registries, format);
-  const bool compress = gzip && gzip_compress(body, compressed, config.gzip_level);
-  const std::string& payload = compress ? compressed : body;
+  const bool compress = gzip && gzip_compress(body, buffers->compressed, config.gzip_level);
+  const std::string& payload = compress ? buffers->compressed : body;
 
   mg_response_header_start(connection, 200);
   mg_response_header_add(connection, "Content-Type", std::string(content_type(format)).c_str(), -1);
@@ -211,6 +254,7 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
   add_date_header(connection);
   mg_response_header_send(connection);
   if (!head) mg_write(connection, payload.data(), payload.size());
+  buffer_pool().give(std::move(buffers));
   return 200;
 }
 
