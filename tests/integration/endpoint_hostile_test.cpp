@@ -3,7 +3,8 @@
 // Prometheus's headers must get every answer within 1 s; malformed requests get a clean answer or
 // a closed connection; stop() answers or closes every accepted connection at once; start/stop
 // cycles and scrapes leak no descriptor or thread. Every test is bounded (a few seconds each);
-// ENDPOINT_HOSTILE_SECONDS=60 runs the attacks for as long as the README's figures.
+// ENDPOINT_HOSTILE_SECONDS=60, ENDPOINT_HOSTILE_CYCLES=1000 and ENDPOINT_HOSTILE_SCRAPES=100000
+// run them at the size of the README's figures.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -45,6 +46,12 @@ double attack_seconds() {
   return value != nullptr && std::atof(value) > 0 ? std::atof(value) : 5.0;
 }
 
+/// A count from the environment (for the longer runs of the README's figures), or `fallback`.
+int scaled(const char* variable, int fallback) {
+  const char* value = std::getenv(variable);
+  return value != nullptr && std::atoi(value) > 0 ? std::atoi(value) : fallback;
+}
+
 int count_entries(const char* directory) {
   DIR* dir = opendir(directory);
   if (dir == nullptr) return -1;
@@ -52,6 +59,17 @@ int count_entries(const char* directory) {
   while (const dirent* entry = readdir(dir)) count += entry->d_name[0] != '.';
   closedir(dir);
   return count - (std::strcmp(directory, "/proc/self/fd") == 0 ? 1 : 0);  // opendir's own
+}
+long resident_kib() {
+  FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::strncmp(line, "VmRSS:", 6) == 0) kib = std::atol(line + 6);
+  }
+  std::fclose(status);
+  return kib;
 }
 int open_descriptors() { return count_entries("/proc/self/fd"); }
 int threads_now() { return count_entries("/proc/self/task"); }
@@ -729,7 +747,7 @@ TEST(EndpointHostile, StartStopCyclesLeakNoDescriptorOrThread) {
       if (p > 0) (void)exchange(p, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 1.0);
     }
   });
-  const int cycles = 300;
+  const int cycles = scaled("ENDPOINT_HOSTILE_CYCLES", 300);
   const auto start = Clock::now();
   double slowest = 0;
   for (int i = 0; i < cycles; ++i) {
@@ -765,10 +783,14 @@ TEST(EndpointHostile, ScrapesLeakNoDescriptor) {
   for (int i = 0; i < 300; ++i) (void)exchange(server.port(), requests[i % 3]);  // warm
   std::this_thread::sleep_for(100ms);
   const int descriptors = open_descriptors();
+  const long resident = resident_kib();
   int failures = 0;
-  const int scrapes = 3000;
+  const int scrapes = scaled("ENDPOINT_HOSTILE_SCRAPES", 3000);
   for (int i = 0; i < scrapes; ++i) failures += complete_scrape(exchange(server.port(), requests[i % 3])) ? 0 : 1;
   std::this_thread::sleep_for(100ms);  // the last connection's close by the worker
+  std::printf("  %d scrapes: descriptors %d -> %d, resident %ld -> %ld KiB\n", scrapes,
+              descriptors, open_descriptors(), resident, resident_kib());
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(open_descriptors(), descriptors);
+  EXPECT_LT(resident_kib() - resident, 4096);
 }
