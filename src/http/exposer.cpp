@@ -5,7 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -52,7 +52,11 @@ std::mutex& lifecycle_mutex() {
   return mutex;
 }
 
-/// Calls `visit(fd, inode)` for every IPv4 TCP socket of the process.
+/// Calls `visit(fd, inode, local address)` for every IPv4 TCP socket of the process. The inode
+/// comes from the descriptor's /proc link ("socket:[inode]") rather than fstat: CivetWeb's
+/// threads close these descriptors, ordered after this scan by its stop flag, which
+/// ThreadSanitizer cannot see in the uninstrumented library (it would report fstat against
+/// that close).
 template <typename Visit>
 void for_each_tcp_socket(Visit&& visit) {
   DIR* directory = opendir("/proc/self/fd");
@@ -61,18 +65,23 @@ void for_each_tcp_socket(Visit&& visit) {
   while (const dirent* entry = readdir(directory)) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
     const int fd = std::atoi(entry->d_name);
-    struct stat status {};
-    if (fd == own || fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode)) continue;
+    if (fd == own) continue;
+    char link[64];
+    const std::string path = std::string("/proc/self/fd/") + entry->d_name;
+    const ssize_t length = readlink(path.c_str(), link, sizeof link - 1);
+    if (length <= 9 || std::strncmp(link, "socket:[", 8) != 0) continue;
+    link[length] = '\0';
+    const auto inode = static_cast<ino_t>(std::strtoull(link + 8, nullptr, 10));
     sockaddr_in local{};
-    socklen_t length = sizeof local;
+    socklen_t local_length = sizeof local;
     int type = 0;
     socklen_t type_length = sizeof type;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 ||
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0 ||
         local.sin_family != AF_INET ||
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM) {
       continue;
     }
-    visit(fd, status.st_ino, local);
+    visit(fd, inode, local);
   }
   closedir(directory);
 }
