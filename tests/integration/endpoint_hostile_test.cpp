@@ -4,7 +4,8 @@
 // a closed connection; stop() answers or closes every accepted connection at once; start/stop
 // cycles and scrapes leak no descriptor or thread. Every test is bounded (a few seconds each);
 // ENDPOINT_HOSTILE_SECONDS=60, ENDPOINT_HOSTILE_CYCLES=1000 and ENDPOINT_HOSTILE_SCRAPES=100000
-// run them at the size of the README's figures.
+// run them at the size of the README's figures; ENDPOINT_HOSTILE_ATTACKERS sets the number of
+// attacker connections of every attack.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -363,6 +364,7 @@ void expect_scrapes_unharmed(Scenario& scenario, metrics::Exposer::Options optio
                              Attack attack, std::chrono::milliseconds pace = 500ms,
                              bool reopen = true) {
   raise_descriptor_limit();
+  count = scaled("ENDPOINT_HOSTILE_ATTACKERS", count);
   metrics::Exposer server(options);
   Attackers attackers(server.port(), count, attack, pace, reopen);
   std::this_thread::sleep_for(300ms);  // the attack is in place before the first scrape
