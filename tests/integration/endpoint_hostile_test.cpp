@@ -568,6 +568,27 @@ std::vector<Malformed> malformed_requests() {
       {"Range", ok + "Range: bytes=0-10\r\n\r\n", {200}},
       {"If-Modified-Since", ok + "If-Modified-Since: garbage\r\n\r\n", {200}},
   };
+  // Methods CivetWeb knows or not, none of them served.
+  for (const std::string method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+                                   "PROPFIND", "MKCOL", "LOCK", "UNLOCK", "MOVE", "COPY", "REPORT",
+                                   "Get", "GET\x01", "G ET"}) {
+    table.push_back({"method " + method, method + " /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+                     {400, 405, 0}});
+  }
+  // Request targets that are not the path.
+  for (const std::string target :
+       {"/metrics/..", "/metrics/.", "/./metrics/x", "/metrics;x", "/metrics%2f", "/metrics%2F..",
+        "/%6detrics", "/metrics%20", "/metrics%", "/metrics%0", "/metrics%0d%0a", "/metrics\\",
+        "/\\metrics", "/metrics?%00", "//", "/.%2e/metrics"}) {
+    table.push_back({"target " + target, "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n",
+                     {200, 400, 404}});
+  }
+  // Versions.
+  for (const std::string version : {"HTTP/1.1 x", "HTTP/1.10", "HTTP/01.1", "http/1.1", "HTTP/1",
+                                    "HTTP/1.1\r\n\r\nGET /metrics HTTP/1.1"}) {
+    table.push_back({"version " + version.substr(0, 12),
+                     "GET /metrics " + version + "\r\nHost: x\r\n\r\n", {200, 400, 505}});
+  }
   // Odd Accept, Accept-Encoding and Authorization values on an open server: always served.
   for (const std::string& accept : std::vector<std::string>{"", "*/*", "text/plain;version=9.9", "application/openmetrics-text;version=9",
         "application/openmetrics-text;q=abc", ";;;,,,", std::string(8000, ','),
