@@ -375,20 +375,32 @@ int Exposer::port() const noexcept { return impl_ != nullptr ? impl_->port : 0; 
 //     reads end-of-file and closes it at once; a response being written still goes out;
 //  3. mg_stop: sets the stop flag and joins every thread (milliseconds now);
 //  4. close the accepted connections CivetWeb left in its queue (the client sees them closed).
-// Steps 2 and 4 find the connections by their local address, a listener's address and port.
+// Step 2 finds the connections by their local address (a listener's address and port), step 4
+// by the socket inodes step 2 found: no connection is accepted after step 1.
 void Exposer::stop() noexcept {
   if (impl_ == nullptr || impl_->context == nullptr) return;
   std::lock_guard<std::mutex> lifecycle(lifecycle_mutex());
   const std::vector<Listener>& listeners = impl_->listeners;
-  for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in& local) {
+  std::set<ino_t> accepted;
+  for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in&) {
     for (const Listener& listener : listeners) {
-      if (inode == listener.inode) {
-        (void)shutdown(fd, SHUT_RD);
-        return;
-      }
+      if (inode == listener.inode) (void)shutdown(fd, SHUT_RD);
     }
-    if (!is_listening(fd) && accepted_on(local, listeners)) (void)shutdown(fd, SHUT_RD);
   });
+  const auto shut_accepted = [&] {
+    for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in& local) {
+      if (accepted.count(inode) == 0 && !is_listening(fd) && accepted_on(local, listeners)) {
+        (void)shutdown(fd, SHUT_RD);
+        accepted.insert(inode);
+      }
+    });
+  };
+  shut_accepted();
+  if (!listeners.empty()) {
+    // An accept() the acceptor had started before step 1 gets its descriptor microseconds later.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    shut_accepted();
+  }
   std::atomic<bool> stopped{false};
   std::thread waker;
   if (listeners.empty()) {  // no /proc: wake the acceptor with connections instead
@@ -407,11 +419,12 @@ void Exposer::stop() noexcept {
   stopped.store(true, std::memory_order_release);
   if (waker.joinable()) waker.join();
   impl_->context = nullptr;
-  // Every CivetWeb thread has exited: a socket still open on a listener's address is one that
-  // CivetWeb dropped from its queue.
+  // Every CivetWeb thread has exited: an accepted socket of step 2 still open is one that
+  // CivetWeb dropped from its queue. (Only those: once the listeners are closed, a new socket of
+  // this process could get a listener's port.)
   std::vector<int> leftover;
-  for_each_tcp_socket([&](int fd, ino_t, const sockaddr_in& local) {
-    if (!is_listening(fd) && accepted_on(local, listeners)) leftover.push_back(fd);
+  for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in&) {
+    if (accepted.count(inode) != 0 && !is_listening(fd)) leftover.push_back(fd);
   });
   for (const int fd : leftover) close(fd);
 }

@@ -694,7 +694,7 @@ TEST(EndpointHostile, StopAnswersOrClosesEveryAcceptedConnectionAtOnce) {
   }
   std::printf("  slowest stop %.3f s, %d clients left hanging\n", slowest_stop, hanging);
   EXPECT_EQ(hanging, 0);
-  EXPECT_LT(slowest_stop, 0.5);
+  EXPECT_LT(slowest_stop, 1.0);  // milliseconds when idle; under load, still well under 1 s
   EXPECT_EQ(open_descriptors(), descriptors);
 }
 
@@ -723,7 +723,7 @@ TEST(EndpointHostile, DestroyingTheServerWithSlowConnectionsClosesThemAll) {
     close(fd);
   }
   std::printf("  destructor %.3f s, %d of 50 clients left hanging\n", took, hanging);
-  EXPECT_LT(took, 0.5);
+  EXPECT_LT(took, 1.0);
   EXPECT_EQ(hanging, 0);
   EXPECT_EQ(open_descriptors(), descriptors);
 }
@@ -764,7 +764,7 @@ TEST(EndpointHostile, StartStopCyclesLeakNoDescriptorOrThread) {
               threads_now());
   EXPECT_EQ(open_descriptors(), descriptors);
   EXPECT_EQ(threads_now(), threads);
-  EXPECT_LT(slowest, 0.5);
+  EXPECT_LT(slowest, 1.0);
 }
 
 TEST(EndpointHostile, ScrapesLeakNoDescriptor) {
