@@ -638,7 +638,7 @@ TEST(EndpointHostile, MalformedRequestsGetACleanAnswerAndScrapesContinue) {
     EXPECT_TRUE(expected) << table[i].name << ": got " << replies[i].status << " "
                           << replies[i].bytes.substr(0, 120);
     EXPECT_TRUE(replies[i].closed) << table[i].name << ": the connection stayed open";
-    EXPECT_LT(durations[i], 3.0) << table[i].name;  // request_timeout_ms is 2 s
+    EXPECT_LT(durations[i], 4.0) << table[i].name;  // request_timeout_ms is 2 s, plus a scrape
     if (replies[i].status >= 400) {
       // The library's own error page: one Date header, and no echo of the request.
       EXPECT_NE(replies[i].bytes.find("\r\nDate: "), std::string::npos) << table[i].name;
