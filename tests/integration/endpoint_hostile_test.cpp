@@ -5,7 +5,7 @@
 // cycles and scrapes leak no descriptor or thread. Every test is bounded (a few seconds each);
 // ENDPOINT_HOSTILE_SECONDS=60, ENDPOINT_HOSTILE_CYCLES=1000 and ENDPOINT_HOSTILE_SCRAPES=100000
 // run them at the size of the README's figures; ENDPOINT_HOSTILE_ATTACKERS sets the number of
-// attacker connections of every attack.
+// attacker connections of every attack, ENDPOINT_HOSTILE_THREADS the server's workers.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -347,6 +347,7 @@ class Scenario {
     metrics::Exposer::Options options;
     options.listen = {"127.0.0.1:0"};
     options.registries = {&registry_};
+    options.threads = scaled("ENDPOINT_HOSTILE_THREADS", options.threads);
     return options;
   }
 
