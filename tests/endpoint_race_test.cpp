@@ -62,8 +62,11 @@ TEST(EndpointRace, GarbageFromFourThreadsBesideScrapes) {
   options.threads = 8;
   metrics::Exposer server(options);
   const std::vector<std::string> garbage = {
-      "garbage\r\n\r\n", "GET /metrics HTTP/2.0\r\n\r\n", "GET /metrics HTTX/1.1\r\n\r\n",
-      "GET / HTTP/1.1\r\n\r\n", "FOO /metrics HTTP/1.1\r\n\r\n",
+      "garbage\r\n\r\n",
+      "GET /metrics HTTP/2.0\r\n\r\n",
+      "GET /metrics HTTX/1.1\r\n\r\n",
+      "GET / HTTP/1.1\r\n\r\n",
+      "FOO /metrics HTTP/1.1\r\n\r\n",
       "GET /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nx",
       "GET /metrics HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
       "GET /metrics HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n"};

@@ -276,7 +276,11 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   // - a short request timeout: a connection that sends nothing, or trickles its request, holds a
   //   worker for at most request_timeout_ms (CivetWeb's timer for the request line and headers
   //   does not restart on each byte); it also bounds each stalled write to a client;
-  // - request bodies are never read (serve_metrics_request answers and closes).
+  // - request bodies are never read (serve_metrics_request answers and closes);
+  // - linger_timeout_ms -1: a plain close, the kernel sends the rest of the response (this
+  //   CivetWeb build otherwise sets SO_LINGER 0, whose close resets a connection with data
+  //   unsent: a large scrape to a slower reader arrived cut short);
+  // - decode_url no: the path must match as sent ("/metrics%00" would decode to "/metrics").
   std::vector<const char*> settings = {
       "listening_ports",
       ports.c_str(),
@@ -287,10 +291,9 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
       "request_timeout_ms",
       request_timeout.c_str(),
       "linger_timeout_ms",
-      "-1",  // a plain close: the kernel sends the rest of the response (this CivetWeb build
-             // otherwise sets SO_LINGER 0, whose close resets a connection with data unsent)
+      "-1",
       "decode_url",
-      "no",  // the path must match as sent: "/metrics%00" would decode to "/metrics"
+      "no",
       "max_request_size",
       "16384",  // bounds the request line and headers
       "enable_directory_listing",

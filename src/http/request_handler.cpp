@@ -117,7 +117,8 @@ int send_plain(mg_connection* connection, int status, std::string_view body,
                            (text != nullptr ? text : "") +
                            "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\nConnection: close\r\n";
-    if (extra_header != nullptr) response += std::string(extra_header) + ": " + extra_value + "\r\n";
+    if (extra_header != nullptr)
+      response += std::string(extra_header) + ": " + extra_value + "\r\n";
     response += "Date: " + http_date() + "\r\n\r\n";
     if (!is_head(connection)) response += body;
     mg_write(connection, response.data(), response.size());
@@ -231,8 +232,8 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
     return send_plain(connection, 405, "Method Not Allowed\n", "Allow", "GET, HEAD", has_body);
   }
   if (has_body) {
-    return send_plain(connection, 400, "Bad Request: a GET or HEAD request has no body\n",
-                      nullptr, nullptr, true);
+    return send_plain(connection, 400, "Bad Request: a GET or HEAD request has no body\n", nullptr,
+                      nullptr, true);
   }
   const char* accept = mg_get_header(connection, "Accept");
   const Format format = negotiate_format(accept != nullptr ? accept : "");
@@ -259,7 +260,7 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
 }
 
 int answer_civetweb_error(mg_connection* connection, int status, const char* message) {
-  (void)message;  // CivetWeb's own words, which may quote the request: not echoed
+  (void)message;                // CivetWeb's own words, which may quote the request: not echoed
   if (status == 304) return 1;  // close_after_response: CivetWeb marks the connection closed
   // CivetWeb's status line repeats the request's version: "HTTP/HTTX/1.1 400" for a bad one.
   auto* request = const_cast<mg_request_info*>(mg_get_request_info(connection));

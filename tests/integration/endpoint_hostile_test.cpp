@@ -110,7 +110,7 @@ bool send_all(int fd, std::string_view data) {
 }
 
 struct Reply {
-  int status = -1;     ///< -1: no status line
+  int status = -1;      ///< -1: no status line
   bool closed = false;  ///< the server closed (or reset) the connection
   std::string bytes;
   double seconds = 0;  ///< until the status line (or the close, without one)
@@ -207,7 +207,14 @@ class Scraper {
   std::thread thread_;
 };
 
-enum class Attack { kSilent, kTrickleHeaders, kTrickleRequestLine, kHalfSent, kSlowBody, kIdleAfterRequest };
+enum class Attack {
+  kSilent,
+  kTrickleHeaders,
+  kTrickleRequestLine,
+  kHalfSent,
+  kSlowBody,
+  kIdleAfterRequest
+};
 
 /// `count` attacker connections of one kind, each reopened as soon as the server closes it (the
 /// attacker keeps the pressure on), until destroyed.
@@ -373,8 +380,7 @@ void expect_scrapes_unharmed(Scenario& scenario, metrics::Exposer::Options optio
   std::this_thread::sleep_for(std::chrono::duration<double>(attack_seconds()));
   scraper.stop();
   std::printf("  %d attackers: %d scrapes, %d failed, worst %.3f s, %d reconnections\n", count,
-              scraper.scrapes(), scraper.failures(), scraper.worst_seconds(),
-              attackers.reopened());
+              scraper.scrapes(), scraper.failures(), scraper.worst_seconds(), attackers.reopened());
   EXPECT_GE(scraper.scrapes(), static_cast<int>(attack_seconds() * 10 * 0.5));
   EXPECT_EQ(scraper.failures(), 0);
   EXPECT_LT(scraper.worst_seconds(), 1.0);
@@ -438,8 +444,7 @@ TEST(EndpointHostile, ABodyIsRefusedAtOnceAndTheConnectionClosed) {
        400},
       {"GET /other HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\nx", 404},
       {"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\nx", 401},
-      {"POST /metrics HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 1000000000\r\n\r\nx",
-       405},
+      {"POST /metrics HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 1000000000\r\n\r\nx", 405},
       {"GET /metrics HTTP/1.1\r\nHost: x\r\n" + auth +
            "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
        400},
@@ -452,9 +457,8 @@ TEST(EndpointHostile, ABodyIsRefusedAtOnceAndTheConnectionClosed) {
     EXPECT_LT(seconds_since(start), 1.0) << c.request;
   }
   // A GET with "Content-Length: 0" has no body: served.
-  const Reply empty = exchange(server.port(),
-                               "GET /metrics HTTP/1.1\r\nHost: x\r\n" + auth +
-                                   "Content-Length: 0\r\n\r\n");
+  const Reply empty = exchange(
+      server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 0\r\n\r\n");
   EXPECT_EQ(empty.status, 200);
 }
 
@@ -467,12 +471,13 @@ TEST(EndpointHostile, BasicSchemeIsCaseInsensitive) {
   metrics::Exposer server(options);
   const std::string token = "dXNlcjpzZWNyZXQ=";  // user:secret
   for (const std::string scheme : {"Basic", "basic", "BASIC", "bAsIc"}) {
-    const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: " + scheme +
-                                "  " + token + "\r\n\r\n";
+    const std::string request =
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: " + scheme + "  " + token + "\r\n\r\n";
     EXPECT_EQ(exchange(server.port(), request).status, 200) << scheme;
   }
-  for (const std::string& value : std::vector<std::string>{"Basic", "Basic ", "Basicc " + token, "Bearer " + token, token, "Basic " + token + "x",
-        "Basic dXNlcjpzZWNyZXQ", "Basic dXNlcjp3cm9uZw==", "Digest " + token, " Basic"}) {
+  for (const std::string& value : std::vector<std::string>{
+           "Basic", "Basic ", "Basicc " + token, "Bearer " + token, token, "Basic " + token + "x",
+           "Basic dXNlcjpzZWNyZXQ", "Basic dXNlcjp3cm9uZw==", "Digest " + token, " Basic"}) {
     const std::string request =
         "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: " + value + "\r\n\r\n";
     const Reply reply = exchange(server.port(), request);
@@ -497,18 +502,24 @@ std::vector<Malformed> malformed_requests() {
       {"garbage", "\x01\x02\x03\xff\xfe garbage\r\n\r\n", {400}},
       {"empty line", "\r\n\r\n", {400, 0}},
       {"spaces", "   \r\n\r\n", {400}},
-      {"1 MB request line", "GET /" + std::string(1 << 20, 'a') + " HTTP/1.1\r\n\r\n", {413, 400, 0}},
+      {"1 MB request line",
+       "GET /" + std::string(1 << 20, 'a') + " HTTP/1.1\r\n\r\n",
+       {413, 400, 0}},
       {"40 KB header", ok + "X-Big: " + std::string(40000, 'a') + "\r\n\r\n", {413, 400, 0}},
-      {"10,000 headers", [] {
+      {"10,000 headers",
+       [] {
          std::string r = "GET /metrics HTTP/1.1\r\n";
          for (int i = 0; i < 10000; ++i) r += "X-" + std::to_string(i) + ": y\r\n";
          return r + "\r\n";
-       }(), {413, 400, 0}},
-      {"65 headers", [] {
+       }(),
+       {413, 400, 0}},
+      {"65 headers",
+       [] {
          std::string r = "GET /metrics HTTP/1.1\r\n";
          for (int i = 0; i < 65; ++i) r += "X-" + std::to_string(i) + ": y\r\n";
          return r + "\r\n";
-       }(), {200, 400, 413, 431}},
+       }(),
+       {200, 400, 413, 431}},
       {"no version", "GET /metrics\r\n\r\n", {400, 505}},
       {"HTTP/0.9", "GET /metrics\r\n", {400, 505, 0}},
       {"HTTP/2.0", "GET /metrics HTTP/2.0\r\n\r\n", {505, 400}},
@@ -522,11 +533,15 @@ std::vector<Malformed> malformed_requests() {
       {"CONNECT", "CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: x\r\n\r\n", {400, 405, 0}},
       {"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", {405, 400, 0}},
       {"GET *", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", {404, 400, 0}},
-      {"absolute URI", "GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: x\r\n\r\n", {200, 400, 404, 0}},
+      {"absolute URI",
+       "GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+       {200, 400, 404, 0}},
       {"absolute URI elsewhere", "GET http://example.com/metrics HTTP/1.1\r\n\r\n", {400, 404, 0}},
       {"no slash", "GET metrics HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
       {"traversal", "GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", {404, 400}},
-      {"encoded traversal", "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", {404, 400}},
+      {"encoded traversal",
+       "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
+       {404, 400}},
       {"traversal to metrics", "GET /x/../metrics HTTP/1.1\r\nHost: x\r\n\r\n", {200, 404, 400}},
       {"encoded NUL", "GET /metrics%00 HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
       {"encoded NUL and more", "GET /metrics%00.html HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
@@ -539,7 +554,9 @@ std::vector<Malformed> malformed_requests() {
       {"header with space before colon", ok + "Accept : text/plain\r\n\r\n", {200, 400}},
       {"obsolete line folding", ok + "Accept: text/plain\r\n  ;q=1\r\n\r\n", {200, 400}},
       {"chunked GET", ok + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", {400, 411}},
-      {"Content-Length and chunked", ok + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", {400}},
+      {"Content-Length and chunked",
+       ok + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       {400}},
       {"negative Content-Length", ok + "Content-Length: -1\r\n\r\n", {400, 411}},
       {"huge Content-Length", ok + "Content-Length: 99999999999999999999999\r\n\r\n", {400, 411}},
       {"text Content-Length", ok + "Content-Length: abc\r\n\r\n", {400, 411}},
@@ -547,9 +564,15 @@ std::vector<Malformed> malformed_requests() {
       {"unknown Transfer-Encoding", ok + "Transfer-Encoding: gzip\r\n\r\n", {400, 411, 501}},
       {"POST with body", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx", {405}},
       {"POST without length", "POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n", {405, 411}},
-      {"Expect 100-continue", ok + "Expect: 100-continue\r\nContent-Length: 10\r\n\r\n", {400, 417}},
-      {"Upgrade h2c", ok + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n", {200, 400}},
-      {"Upgrade websocket", ok + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n", {200, 400, 404}},
+      {"Expect 100-continue",
+       ok + "Expect: 100-continue\r\nContent-Length: 10\r\n\r\n",
+       {400, 417}},
+      {"Upgrade h2c",
+       ok + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n",
+       {200, 400}},
+      {"Upgrade websocket",
+       ok + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+       {200, 400, 404}},
       {"pipelined", ok + "\r\n" + ok + "\r\n", {200}},
       {"pipelined garbage", ok + "\r\n" + "garbage\r\n\r\n", {200}},
       {"HTTP/1.0 no Host", "GET /metrics HTTP/1.0\r\n\r\n", {200}},
@@ -570,40 +593,47 @@ std::vector<Malformed> malformed_requests() {
       {"If-Modified-Since", ok + "If-Modified-Since: garbage\r\n\r\n", {200}},
   };
   // Methods CivetWeb knows or not, none of them served.
-  for (const std::string method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
-                                   "PROPFIND", "MKCOL", "LOCK", "UNLOCK", "MOVE", "COPY", "REPORT",
-                                   "Get", "GET\x01", "G ET"}) {
-    table.push_back({"method " + method, method + " /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-                     {400, 405, 0}});
+  for (const std::string method :
+       {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "PROPFIND", "MKCOL",
+        "LOCK", "UNLOCK", "MOVE", "COPY", "REPORT", "Get", "GET\x01", "G ET"}) {
+    table.push_back(
+        {"method " + method, method + " /metrics HTTP/1.1\r\nHost: x\r\n\r\n", {400, 405, 0}});
   }
   // Request targets that are not the path.
   for (const std::string target :
        {"/metrics/..", "/metrics/.", "/./metrics/x", "/metrics;x", "/metrics%2f", "/metrics%2F..",
         "/%6detrics", "/metrics%20", "/metrics%", "/metrics%0", "/metrics%0d%0a", "/metrics\\",
         "/\\metrics", "/metrics?%00", "//", "/.%2e/metrics"}) {
-    table.push_back({"target " + target, "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n",
-                     {200, 400, 404}});
+    table.push_back(
+        {"target " + target, "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n", {200, 400, 404}});
   }
   // Versions.
   for (const std::string version : {"HTTP/1.1 x", "HTTP/1.10", "HTTP/01.1", "http/1.1", "HTTP/1",
                                     "HTTP/1.1\r\n\r\nGET /metrics HTTP/1.1"}) {
     table.push_back({"version " + version.substr(0, 12),
-                     "GET /metrics " + version + "\r\nHost: x\r\n\r\n", {200, 400, 505}});
+                     "GET /metrics " + version + "\r\nHost: x\r\n\r\n",
+                     {200, 400, 505}});
   }
   // Odd Accept, Accept-Encoding and Authorization values on an open server: always served.
-  for (const std::string& accept : std::vector<std::string>{"", "*/*", "text/plain;version=9.9", "application/openmetrics-text;version=9",
-        "application/openmetrics-text;q=abc", ";;;,,,", std::string(8000, ','),
-        "application/openmetrics-text; version=1.0.0; q=0", "text/html"}) {
-    table.push_back({"Accept '" + accept.substr(0, 40) + "'", ok + "Accept: " + accept + "\r\n\r\n", {200}});
+  for (const std::string& accept : std::vector<std::string>{
+           "", "*/*", "text/plain;version=9.9", "application/openmetrics-text;version=9",
+           "application/openmetrics-text;q=abc", ";;;,,,", std::string(8000, ','),
+           "application/openmetrics-text; version=1.0.0; q=0", "text/html"}) {
+    table.push_back(
+        {"Accept '" + accept.substr(0, 40) + "'", ok + "Accept: " + accept + "\r\n\r\n", {200}});
   }
-  for (const std::string& encoding : std::vector<std::string>{"", "gzip;q=0", "GZIP", "x-gzip", "br, deflate", "*;q=0", "gzip;q=abc", "gzip, gzip, gzip",
-        std::string(8000, ' ')}) {
+  for (const std::string& encoding :
+       std::vector<std::string>{"", "gzip;q=0", "GZIP", "x-gzip", "br, deflate", "*;q=0",
+                                "gzip;q=abc", "gzip, gzip, gzip", std::string(8000, ' ')}) {
     table.push_back({"Accept-Encoding '" + encoding.substr(0, 40) + "'",
-                     ok + "Accept-Encoding: " + encoding + "\r\n\r\n", {200}});
+                     ok + "Accept-Encoding: " + encoding + "\r\n\r\n",
+                     {200}});
   }
-  for (const std::string& authorization : std::vector<std::string>{"", "Basic", "Basic !!!", "Bearer x", std::string(8000, 'A')}) {
+  for (const std::string& authorization :
+       std::vector<std::string>{"", "Basic", "Basic !!!", "Bearer x", std::string(8000, 'A')}) {
     table.push_back({"Authorization '" + authorization.substr(0, 40) + "' (no auth configured)",
-                     ok + "Authorization: " + authorization + "\r\n\r\n", {200}});
+                     ok + "Authorization: " + authorization + "\r\n\r\n",
+                     {200}});
   }
   return table;
 }
@@ -760,9 +790,10 @@ TEST(EndpointHostile, StartStopCyclesLeakNoDescriptorOrThread) {
   }
   running = false;
   load.join();
-  std::printf("  %d cycles in %.1f s, slowest stop %.3f s, descriptors %d -> %d, threads %d -> %d\n",
-              cycles, seconds_since(start), slowest, descriptors, open_descriptors(), threads,
-              threads_now());
+  std::printf(
+      "  %d cycles in %.1f s, slowest stop %.3f s, descriptors %d -> %d, threads %d -> %d\n",
+      cycles, seconds_since(start), slowest, descriptors, open_descriptors(), threads,
+      threads_now());
   EXPECT_EQ(open_descriptors(), descriptors);
   EXPECT_EQ(threads_now(), threads);
   EXPECT_LT(slowest, 1.0);
@@ -770,7 +801,8 @@ TEST(EndpointHostile, StartStopCyclesLeakNoDescriptorOrThread) {
 
 TEST(EndpointHostile, ScrapesLeakNoDescriptor) {
   metrics::Registry registry;
-  metrics::Counter counter{{.name = "c", .documentation = "d", .labelnames = {"i"}, .registry = &registry}};
+  metrics::Counter counter{
+      {.name = "c", .documentation = "d", .labelnames = {"i"}, .registry = &registry}};
   for (int i = 0; i < 100; ++i) counter.labels({std::to_string(i)}).inc();
   metrics::Exposer::Options options;
   options.listen = {"127.0.0.1:0"};
@@ -786,10 +818,11 @@ TEST(EndpointHostile, ScrapesLeakNoDescriptor) {
   const long resident = resident_kib();
   int failures = 0;
   const int scrapes = scaled("ENDPOINT_HOSTILE_SCRAPES", 3000);
-  for (int i = 0; i < scrapes; ++i) failures += complete_scrape(exchange(server.port(), requests[i % 3])) ? 0 : 1;
+  for (int i = 0; i < scrapes; ++i)
+    failures += complete_scrape(exchange(server.port(), requests[i % 3])) ? 0 : 1;
   std::this_thread::sleep_for(100ms);  // the last connection's close by the worker
-  std::printf("  %d scrapes: descriptors %d -> %d, resident %ld -> %ld KiB\n", scrapes,
-              descriptors, open_descriptors(), resident, resident_kib());
+  std::printf("  %d scrapes: descriptors %d -> %d, resident %ld -> %ld KiB\n", scrapes, descriptors,
+              open_descriptors(), resident, resident_kib());
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(open_descriptors(), descriptors);
   EXPECT_LT(resident_kib() - resident, 4096);
