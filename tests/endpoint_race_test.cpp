@@ -69,6 +69,7 @@ TEST(EndpointRace, GarbageFromFourThreadsBesideScrapes) {
       "FOO /metrics HTTP/1.1\r\n\r\n",
       "GET /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nx",
       "GET /metrics HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      "OPTIONS /metrics HTTP/1.1\r\nOrigin: http://x\r\nAccess-Control-Request-Method: GET\r\n\r\n",
       "GET /metrics HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n"};
   std::atomic<int> refused{0};
   std::atomic<int> served{0};

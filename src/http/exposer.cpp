@@ -280,7 +280,9 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   // - linger_timeout_ms -1: a plain close, the kernel sends the rest of the response (this
   //   CivetWeb build otherwise sets SO_LINGER 0, whose close resets a connection with data
   //   unsent: a large scrape to a slower reader arrived cut short);
-  // - decode_url no: the path must match as sent ("/metrics%00" would decode to "/metrics").
+  // - decode_url no: the path must match as sent ("/metrics%00" would decode to "/metrics");
+  // - no CORS: CivetWeb would answer an OPTIONS preflight itself, allowing every origin, with a
+  //   Date from gmtime(); the preflight gets the handler's 405 instead.
   std::vector<const char*> settings = {
       "listening_ports",
       ports.c_str(),
@@ -294,6 +296,10 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
       "-1",
       "decode_url",
       "no",
+      "access_control_allow_methods",
+      "",
+      "access_control_allow_origin",
+      "",
       "max_request_size",
       "16384",  // bounds the request line and headers
       "enable_directory_listing",

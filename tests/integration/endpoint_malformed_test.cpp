@@ -118,6 +118,10 @@ std::vector<Malformed> malformed_requests() {
       {"PUT", "PUT /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", {405}},
       {"PROPFIND", "PROPFIND /metrics HTTP/1.1\r\nHost: x\r\n\r\n", {405, 400}},
       {"TRACE", "TRACE /metrics HTTP/1.1\r\nHost: x\r\n\r\n", {405, 400}},
+      {"CORS preflight",
+       "OPTIONS /metrics HTTP/1.1\r\nHost: x\r\nOrigin: http://evil.example\r\n"
+       "Access-Control-Request-Method: GET\r\n\r\n",
+       {405}},
       {"Range", ok + "Range: bytes=0-10\r\n\r\n", {200}},
       {"If-Modified-Since", ok + "If-Modified-Since: garbage\r\n\r\n", {200}},
   };
