@@ -1,9 +1,11 @@
 // Exposer: a CivetWeb server whose every request goes to serve_metrics_request.
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +14,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -24,14 +28,90 @@
 
 namespace bentoml::metrics {
 
+/// One of CivetWeb's listening sockets, found in the descriptor table after mg_start2.
+struct Listener {
+  ino_t inode = 0;        ///< identifies the socket whatever its descriptor number
+  sockaddr_in address{};  ///< the bound address (INADDR_ANY for every interface) and port
+};
+
 struct Exposer::Impl {
   detail::EndpointConfig config;
   mg_context* context = nullptr;
   int port = 0;
-  std::string wake_address;  ///< IPv4 address stop() connects to, to wake CivetWeb's acceptor
+  std::vector<Listener> listeners;
+  std::string wake_address;  ///< IPv4 address stop() connects to when no listener was found
 };
 
 namespace {
+
+/// Held while a server starts and while one stops: stop() closes the connections CivetWeb
+/// leaves behind by their local address, which no other server of this process may then be
+/// binding.
+std::mutex& lifecycle_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+/// Calls `visit(fd, inode, local address)` for every IPv4 TCP socket of the process. The inode
+/// comes from the descriptor's /proc link ("socket:[inode]") rather than fstat: CivetWeb's
+/// threads close these descriptors, ordered after this scan by its stop flag, which
+/// ThreadSanitizer cannot see in the uninstrumented library (it would report fstat against
+/// that close).
+template <typename Visit>
+void for_each_tcp_socket(Visit&& visit) {
+  DIR* directory = opendir("/proc/self/fd");
+  if (directory == nullptr) return;
+  const int own = dirfd(directory);
+  while (const dirent* entry = readdir(directory)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd == own) continue;
+    char link[64];
+    const std::string path = std::string("/proc/self/fd/") + entry->d_name;
+    const ssize_t length = readlink(path.c_str(), link, sizeof link - 1);
+    if (length <= 9 || std::strncmp(link, "socket:[", 8) != 0) continue;
+    link[length] = '\0';
+    const auto inode = static_cast<ino_t>(std::strtoull(link + 8, nullptr, 10));
+    sockaddr_in local{};
+    socklen_t local_length = sizeof local;
+    int type = 0;
+    socklen_t type_length = sizeof type;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0 ||
+        local.sin_family != AF_INET ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM) {
+      continue;
+    }
+    visit(fd, inode, local);
+  }
+  closedir(directory);
+}
+
+bool is_listening(int fd) {
+  int listening = 0;
+  socklen_t length = sizeof listening;
+  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0;
+}
+
+/// The inodes of the process's listening sockets.
+std::set<ino_t> listening_inodes() {
+  std::set<ino_t> inodes;
+  for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in&) {
+    if (is_listening(fd)) inodes.insert(inode);
+  });
+  return inodes;
+}
+
+/// Whether a connected socket with this local address was accepted on one of `listeners`.
+bool accepted_on(const sockaddr_in& local, const std::vector<Listener>& listeners) {
+  for (const Listener& listener : listeners) {
+    if (local.sin_port == listener.address.sin_port &&
+        (listener.address.sin_addr.s_addr == htonl(INADDR_ANY) ||
+         local.sin_addr.s_addr == listener.address.sin_addr.s_addr)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 int handle_request(mg_connection* connection, void* data) {
   return detail::serve_metrics_request(connection, static_cast<Exposer::Impl*>(data)->config);
@@ -130,7 +210,12 @@ void validate(const Exposer::Options& options) {
       options.path.find_first_of("?# \t\r\n") != std::string::npos) {
     throw Error("metrics HTTP server: bad path '" + options.path + "' (must start with /)");
   }
-  if (options.threads < 1) throw Error("metrics HTTP server: threads must be at least 1");
+  if (options.threads < 1 || options.threads > 4096) {
+    throw Error("metrics HTTP server: threads must be 1..4096");
+  }
+  if (options.request_timeout_ms < 100 || options.request_timeout_ms > 60000) {
+    throw Error("metrics HTTP server: request_timeout_ms must be 100..60000");
+  }
   if (options.gzip_level < 1 || options.gzip_level > 9) {
     throw Error("metrics HTTP server: gzip_level must be 1..9");
   }
@@ -183,20 +268,38 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
     ports += (ports.empty() ? "" : ",") + address + (options.tls_certificate.empty() ? "" : "s");
   }
   const std::string threads = std::to_string(options.threads);
-  // No document_root: CivetWeb then never serves files or directory listings. A kept-alive
-  // connection holds a worker thread while it idles: the short idle time means scrapers that keep
-  // connections between scrapes never starve another scraper.
+  const std::string request_timeout = std::to_string(options.request_timeout_ms);
+  // No document_root: CivetWeb then never serves files or directory listings. CivetWeb gives
+  // each connection a worker thread from accept to close, whatever the connection does:
+  // - no keep-alive: a connection is closed once answered, so idle kept-alive connections never
+  //   hold workers (Prometheus scrapes every 15 s or more and never reuses a connection anyway);
+  // - a short request timeout: a connection that sends nothing, or trickles its request, holds a
+  //   worker for at most request_timeout_ms (CivetWeb's timer for the request line and headers
+  //   does not restart on each byte); it also bounds each stalled write to a client;
+  // - request bodies are never read (serve_metrics_request answers and closes);
+  // - linger_timeout_ms -1: a plain close, the kernel sends the rest of the response (this
+  //   CivetWeb build otherwise sets SO_LINGER 0, whose close resets a connection with data
+  //   unsent: a large scrape to a slower reader arrived cut short);
+  // - decode_url no: the path must match as sent ("/metrics%00" would decode to "/metrics");
+  // - no CORS: CivetWeb would answer an OPTIONS preflight itself, allowing every origin, with a
+  //   Date from gmtime(); the preflight gets the handler's 405 instead.
   std::vector<const char*> settings = {
       "listening_ports",
       ports.c_str(),
       "num_threads",
       threads.c_str(),
       "enable_keep_alive",
-      "yes",
-      "keep_alive_timeout_ms",
-      "500",
+      "no",
       "request_timeout_ms",
-      "10000",
+      request_timeout.c_str(),
+      "linger_timeout_ms",
+      "-1",
+      "decode_url",
+      "no",
+      "access_control_allow_methods",
+      "",
+      "access_control_allow_origin",
+      "",
       "max_request_size",
       "16384",  // bounds the request line and headers
       "enable_directory_listing",
@@ -212,10 +315,15 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
 
   mg_callbacks callbacks{};
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // no stderr
+  // CivetWeb's own error pages (malformed requests) date themselves with gmtime(), which races
+  // between workers: they are answered with the library's own page instead.
+  callbacks.http_error = &detail::answer_civetweb_error;
   mg_init_data init{&callbacks, nullptr, settings.data()};
   char error_text[256] = "";
   unsigned error_code = 0;
   mg_error_data error{&error_code, error_text, sizeof error_text};
+  std::unique_lock<std::mutex> lifecycle(lifecycle_mutex());
+  const std::set<ino_t> listening_before = listening_inodes();
   impl_->context = mg_start2(&init, &error);
   if (impl_->context == nullptr) {
     std::string failing;  // the first address a plain socket cannot bind either, and why
@@ -235,9 +343,20 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
   }
   // Every URI comes here; the handler answers 404 for anything but the path.
   mg_set_request_handler(impl_->context, "/", &handle_request, impl_.get());
-  mg_server_port listening[4] = {};
-  if (mg_get_server_ports(impl_->context, 4, listening) > 0) impl_->port = listening[0].port;
+  mg_server_port listening[16] = {};
+  const int count = mg_get_server_ports(impl_->context, 16, listening);
+  if (count > 0) impl_->port = listening[0].port;
   impl_->wake_address = wake_address(options.listen.front());
+  // CivetWeb's listening sockets: the ones this mg_start2 opened on its ports.
+  for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in& local) {
+    if (listening_before.count(inode) != 0 || !is_listening(fd)) return;
+    for (int i = 0; i < count; ++i) {
+      if (ntohs(local.sin_port) == listening[i].port) {
+        impl_->listeners.push_back(Listener{inode, local});
+        return;
+      }
+    }
+  });
 }
 
 Exposer::Exposer(Exposer&&) noexcept = default;
@@ -254,24 +373,69 @@ Exposer::~Exposer() { stop(); }
 
 int Exposer::port() const noexcept { return impl_ != nullptr ? impl_->port : 0; }
 
+// CivetWeb 1.15's mg_stop alone leaves accepted connections behind: those still in its queue
+// when the workers exit are never closed (the client hangs, the descriptor leaks), workers
+// waiting on a silent client notice the stop only after their 2 s poll, and the acceptor after
+// its own. So, in this order:
+//  1. shut down the reading side of the listening sockets: no more connections are accepted,
+//     those the kernel completed but CivetWeb had not accepted are reset, and the acceptor's poll
+//     returns at once;
+//  2. shut down the reading side of every accepted connection: a worker waiting for a request
+//     reads end-of-file and closes it at once; a response being written still goes out;
+//  3. mg_stop: sets the stop flag and joins every thread (milliseconds now);
+//  4. close the accepted connections CivetWeb left in its queue (the client sees them closed).
+// Step 2 finds the connections by their local address (a listener's address and port), step 4
+// by the socket inodes step 2 found: no connection is accepted after step 1.
 void Exposer::stop() noexcept {
   if (impl_ == nullptr || impl_->context == nullptr) return;
-  std::atomic<bool> stopped{false};
-  std::thread waker;
-  try {
-    waker = std::thread([this, &stopped] {
-      while (!stopped.load(std::memory_order_acquire)) {
-        poke(impl_->wake_address, impl_->port);
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mutex());
+  const std::vector<Listener>& listeners = impl_->listeners;
+  std::set<ino_t> accepted;
+  for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in&) {
+    for (const Listener& listener : listeners) {
+      if (inode == listener.inode) (void)shutdown(fd, SHUT_RD);
+    }
+  });
+  const auto shut_accepted = [&] {
+    for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in& local) {
+      if (accepted.count(inode) == 0 && !is_listening(fd) && accepted_on(local, listeners)) {
+        (void)shutdown(fd, SHUT_RD);
+        accepted.insert(inode);
       }
     });
-  } catch (...) {
-    // No thread for the waker: mg_stop still returns, within CivetWeb's 2 s poll period.
+  };
+  shut_accepted();
+  if (!listeners.empty()) {
+    // An accept() the acceptor had started before step 1 gets its descriptor microseconds later.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    shut_accepted();
+  }
+  std::atomic<bool> stopped{false};
+  std::thread waker;
+  if (listeners.empty()) {  // no /proc: wake the acceptor with connections instead
+    try {
+      waker = std::thread([this, &stopped] {
+        while (!stopped.load(std::memory_order_acquire)) {
+          poke(impl_->wake_address, impl_->port);
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      });
+    } catch (...) {
+      // No thread for the waker: mg_stop still returns, within CivetWeb's 2 s poll period.
+    }
   }
   mg_stop(impl_->context);  // joins CivetWeb's threads
   stopped.store(true, std::memory_order_release);
   if (waker.joinable()) waker.join();
   impl_->context = nullptr;
+  // Every CivetWeb thread has exited: an accepted socket of step 2 still open is one that
+  // CivetWeb dropped from its queue. (Only those: once the listeners are closed, a new socket of
+  // this process could get a listener's port.)
+  std::vector<int> leftover;
+  for_each_tcp_socket([&](int fd, ino_t inode, const sockaddr_in&) {
+    if (accepted.count(inode) != 0 && !is_listening(fd)) leftover.push_back(fd);
+  });
+  for (const int fd : leftover) close(fd);
 }
 
 Exposer start_http_server(int port, std::string_view addr, const Registry& registry) {

@@ -21,6 +21,11 @@ struct EndpointConfig {
 /// Answers the request on `connection`; returns the HTTP status sent.
 int serve_metrics_request(mg_connection* connection, const EndpointConfig& config);
 
+/// CivetWeb's http_error callback: answers CivetWeb's own errors (malformed requests) with the
+/// library's page and Date header, and closes the connection. Returns 0 (answered), or 1 to let
+/// CivetWeb's default handler run (for the 304 that only marks a connection to be closed).
+int answer_civetweb_error(mg_connection* connection, int status, const char* message);
+
 /// "Basic " + base64(username ":" password).
 std::string basic_authorization(const std::string& username, const std::string& password);
 

@@ -5,7 +5,8 @@
 // ("operations cuda:T N") and the final counter and histogram count samples ("final <sample>").
 //
 //   test_server [--auth user:password] [--tls cert.pem] [--record-threads N] [--workload]
-//               [--port P | --listen address:port] [--path /p]
+//               [--port P | --listen address:port] [--path /p] [--threads N]
+//               [--request-timeout-ms T] [--series N]
 #include <bentoml/metrics.hpp>
 #include <bentoml/metrics/http_server.hpp>
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   options.threads = 4;
   int record_threads = 0;
   bool workload = false;
+  int series = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const char* next = i + 1 < argc ? argv[i + 1] : "";
@@ -55,6 +57,15 @@ int main(int argc, char** argv) {
     } else if (arg == "--record-threads") {
       record_threads = std::atoi(next);
       ++i;
+    } else if (arg == "--threads") {
+      options.threads = std::atoi(next);
+      ++i;
+    } else if (arg == "--request-timeout-ms") {
+      options.request_timeout_ms = std::atoi(next);
+      ++i;
+    } else if (arg == "--series") {
+      series = std::atoi(next);
+      ++i;
     } else if (arg == "--workload") {
       workload = true;
     }
@@ -73,6 +84,10 @@ int main(int argc, char** argv) {
   // Something in every bucket shape, and an exemplar, from the start.
   inference_duration.labels({"2.1.0", "cuda:0"}).observe(0.012, {{"trace_id", "abc123"}});
   requests.labels({"200"}).inc(1, {{"trace_id", "def456"}});
+
+  // --series N: N more series (one counter with N children), for scrapes of realistic size.
+  metrics::Counter bulk{{.name = "bulk", .documentation = "Bulk series", .labelnames = {"i"}}};
+  for (int i = 0; i < series; ++i) bulk.labels({std::to_string(i)}).inc();
 
   std::unique_ptr<metrics::Exposer> exposer;
   try {

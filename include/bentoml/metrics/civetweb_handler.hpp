@@ -1,5 +1,8 @@
 // MetricsHandler: the /metrics endpoint as a CivetHandler, for services that already run a
-// CivetServer of their own. It serves the same bytes as Exposer (negotiation, gzip, HEAD, 405).
+// CivetServer of their own. It serves the same bytes as Exposer (negotiation, gzip, HEAD, 405),
+// and likewise never reads a request body: a request announcing one is answered and its
+// connection closed. The server's workers, timeouts and error pages stay the service's own (the
+// Exposer's choices are in the README, "Reliability: the endpoint").
 //
 // This is the only public header that includes CivetWeb's; link your program with
 // civetweb::civetweb-cpp as well. Mount it with `server.addHandler("/metrics", handler)`; the

@@ -6,8 +6,11 @@
 // (idempotent) stops the server and joins its threads. A request renders the registries into a
 // per-thread buffer in the format `Accept` asks for, gzipped when `Accept-Encoding` allows, and
 // never blocks recording threads. GET and HEAD on the path, 405 for other methods, 404 elsewhere;
-// no file is ever served. Each open connection holds one of `threads` workers; idle kept-alive ones
-// are closed after 0.5 s.
+// no file is ever served, no request body is ever read (a request announcing one is answered and
+// its connection closed), and every connection is closed once answered. Each open connection
+// holds one of `threads` workers from accept to close, a silent or trickling one for at most
+// `request_timeout_ms`: a scrape is answered at once as long as fewer connections than `threads`
+// are open (README, "Reliability: the endpoint").
 #pragma once
 
 #include <memory>
@@ -40,8 +43,15 @@ class Exposer {
     std::string path = "/metrics";
     /// The registries to expose, in order; empty means default_registry().
     std::vector<const Registry*> registries{};
-    /// Worker threads (concurrent scrapes).
-    int threads = 2;
+    /// Worker threads: the most connections served at once. Each open connection holds one
+    /// (a silent one for up to request_timeout_ms); beyond `threads`, connections wait in turn.
+    /// An idle worker costs about 20 KB of memory and one task (mind a container's pids limit);
+    /// size it to the scrapers plus the hostile connections the endpoint must withstand
+    /// (README, "Reliability: the endpoint").
+    int threads = 256;
+    /// How long a connection may take to send its request line and headers (one deadline, not
+    /// restarted by each byte), and the longest a response write may stall; 100..60000.
+    int request_timeout_ms = 2000;
     /// Require HTTP basic auth when a username is set: `.basic_auth = {"user", "secret"}`.
     BasicAuth basic_auth{};
     /// PEM file with certificate and private key: serve HTTPS instead of HTTP. CivetWeb loads the
