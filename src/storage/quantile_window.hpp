@@ -1,0 +1,76 @@
+// Internal: the sliding window behind a summary's quantiles: `age_buckets` rank-error streams
+// reset in turn. Used under the series' mutex only (summary_quantiles.hpp).
+//
+// Each stream is a Greenwald-Khanna summary with one error bound, the smallest of the targets'
+// (so every target's bound holds; CKMS's per-target bounds save space but their invariant can
+// break under some insertion orders). Time is cut into epochs of max_age / age_buckets; stream
+// `e % age_buckets` is reset when epoch `e` begins, so after moving to epoch E the oldest
+// stream holds exactly the observations of epochs E - age_buckets + 1 .. E, and it answers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "bentoml/metrics/detail/summary_quantiles.hpp"
+
+namespace bentoml::metrics::detail {
+
+/// A Greenwald-Khanna quantile summary: the value it reports for rank r of n lies between the
+/// exact values at ranks r - epsilon * n and r + epsilon * n.
+class QuantileStream {
+ public:
+  explicit QuantileStream(double epsilon) : epsilon_(epsilon) {}
+
+  void reset() noexcept {
+    tuples_.clear();
+    count_ = 0;
+  }
+  /// Inserts `count` values given in ascending order.
+  void insert_sorted(const double* values, std::size_t count);
+  /// The value of quantile `q` (NaN when empty).
+  [[nodiscard]] double query(double q) const noexcept;
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+  [[nodiscard]] std::size_t tuple_count() const noexcept { return tuples_.size(); }
+
+ private:
+  /// A stored value: `g` is its minimum rank minus its predecessor's, `delta` the spread of its
+  /// rank (max rank - min rank).
+  struct Tuple {
+    double value;
+    std::uint64_t g;
+    std::uint64_t delta;
+  };
+  void compress();
+
+  double epsilon_;
+  std::uint64_t count_ = 0;
+  std::vector<Tuple> tuples_;
+  std::vector<Tuple> scratch_;
+};
+
+class QuantileWindow {
+ public:
+  explicit QuantileWindow(const QuantileSettings& settings);
+
+  /// Adds entries (any order, any times); they are consumed (sorted in place).
+  void add(std::vector<QuantileBuffer::Entry>& entries);
+  /// Moves the window to the epoch of `now` (never backwards).
+  void rotate_to(std::int64_t now);
+  /// One value per target into `out`.
+  void query(double* out) const;
+
+ private:
+  [[nodiscard]] std::int64_t epoch_of(std::int64_t time) const noexcept;
+  void rotate_to_epoch(std::int64_t epoch);
+
+  const QuantileSettings& settings_;
+  std::int64_t period_;  ///< nanoseconds per epoch
+  bool started_ = false;
+  std::int64_t epoch_ = 0;  ///< the newest epoch the streams have been rotated to
+  std::vector<QuantileStream> streams_;
+  std::vector<std::int64_t> reset_epoch_;  ///< stream i holds the observations of epochs >= this
+  std::vector<double> values_;             ///< scratch for insertion
+};
+
+}  // namespace bentoml::metrics::detail
