@@ -9,6 +9,7 @@
 #include <prometheus/summary.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -220,6 +221,54 @@ void summary_observe_prometheus_cpp(benchmark::State& state) {
 }
 BENCHMARK(summary_observe_prometheus_cpp)
     ->Name("summary_observe/prometheus_cpp")
+    ->Iterations(200000)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+// ---- summary_quantiles_observe: the same three quantiles on both sides ------------------------
+
+void summary_quantiles_observe_ours(benchmark::State& state) {
+  // A fresh summary per run, as prometheus-cpp's below, so both start from an empty window.
+  static std::unique_ptr<metrics::Registry> registry;
+  static std::unique_ptr<metrics::Summary> summary;
+  if (state.thread_index() == 0) {
+    registry = std::make_unique<metrics::Registry>();
+    summary = std::make_unique<metrics::Summary>(metrics::Summary::Options{
+        .name = "summary_quantiles_observe",
+        .documentation = "d",
+        .labelnames = {"route"},
+        .registry = registry.get(),
+        .quantiles = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}}});
+  }
+  auto child = summary->labels({"/predict"});
+  std::size_t index = 0;
+  for (auto _ : state) child.observe(values[index++ & 4095]);
+  if (state.thread_index() == 0) {
+    summary.reset();
+    registry.reset();
+  }
+}
+BENCHMARK(summary_quantiles_observe_ours)
+    ->Name("summary_quantiles_observe/ours")
+    ->Iterations(200000)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void summary_quantiles_observe_prometheus_cpp(benchmark::State& state) {
+  static std::unique_ptr<prometheus::Summary> summary;
+  if (state.thread_index() == 0) {
+    summary = std::make_unique<prometheus::Summary>(
+        prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}},
+        std::chrono::minutes(10), 5);
+  }
+  std::size_t index = 0;
+  for (auto _ : state) summary->Observe(values[index++ & 4095]);
+  if (state.thread_index() == 0) summary.reset();
+}
+BENCHMARK(summary_quantiles_observe_prometheus_cpp)
+    ->Name("summary_quantiles_observe/prometheus_cpp")
     ->Iterations(200000)
     ->Threads(1)
     ->Threads(2)

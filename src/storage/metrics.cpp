@@ -115,7 +115,7 @@ std::unique_ptr<detail::QuantileSettings> quantile_settings(const std::string& m
   if (options.max_age.count() <= 0) throw Error(what + "max_age must be positive");
   settings->max_age_nanoseconds = options.max_age.count();
   settings->age_buckets = options.age_buckets;
-  settings->clock = options.clock != nullptr ? options.clock : &detail::steady_clock_nanoseconds;
+  settings->clock = options.clock != nullptr ? options.clock : &detail::coarse_monotonic_nanoseconds;
   return settings;
 }
 

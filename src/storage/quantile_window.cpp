@@ -6,6 +6,8 @@
 #include <limits>
 #include <new>
 
+#include <time.h>
+
 namespace bentoml::metrics::detail {
 
 // ---- QuantileStream -------------------------------------------------------------------------
@@ -32,7 +34,7 @@ void QuantileStream::insert_sorted(const double* values, std::size_t count) {
     if (!scratch_.empty() && old < tuples_.size()) {
       delta = tuples_[old].g + tuples_[old].delta - 1;
     }
-    scratch_.push_back(Tuple{value, 1, delta});
+    scratch_.push_back(Tuple{value, 1, delta, 0});
   }
   while (old < tuples_.size()) scratch_.push_back(tuples_[old++]);
   tuples_.swap(scratch_);
@@ -46,7 +48,12 @@ void QuantileStream::compress() {
   // tuple (the minimum) is kept; the last one absorbs but is never absorbed.
   const auto threshold =
       static_cast<std::uint64_t>(std::floor(2.0 * epsilon_ * static_cast<double>(count_)));
-  if (tuples_.size() < 3 || threshold < 2) return;
+  if (tuples_.size() >= 3 && threshold >= 2) merge_within(threshold);
+  std::uint64_t rmin = 0;
+  for (Tuple& tuple : tuples_) tuple.rmin = rmin += tuple.g;
+}
+
+void QuantileStream::merge_within(std::uint64_t threshold) {
   std::size_t write = tuples_.size() - 1;  // compacting from the back, toward the front
   for (std::size_t read = tuples_.size() - 1; read-- > 1;) {
     Tuple& next = tuples_[write];
@@ -64,17 +71,22 @@ void QuantileStream::compress() {
 double QuantileStream::query(double q) const noexcept {
   if (tuples_.empty()) return std::numeric_limits<double>::quiet_NaN();
   const double rank = q * static_cast<double>(count_);
+  const double bound = epsilon_ * static_cast<double>(count_);
+  // Only tuples with rmin in [rank - bound, rank + bound] can be within the bound, and rmin
+  // grows along the tuples: search for the first, then scan while rmin stays in range.
+  auto first = std::partition_point(tuples_.begin(), tuples_.end(), [&](const Tuple& tuple) {
+    return static_cast<double>(tuple.rmin) < rank - bound;
+  });
+  if (first != tuples_.begin()) --first;  // the bound may fall between two ranks
   double best_error = std::numeric_limits<double>::infinity();
-  double best = tuples_.front().value;
-  std::uint64_t rmin = 0;
-  for (const Tuple& tuple : tuples_) {
-    rmin += tuple.g;
-    const double low = static_cast<double>(rmin);
+  double best = first->value;
+  for (auto tuple = first; tuple != tuples_.end(); ++tuple) {
+    const auto low = static_cast<double>(tuple->rmin);
     if (low - rank > best_error) break;  // every later tuple is farther
-    const double error = std::max(rank - low, static_cast<double>(rmin + tuple.delta) - rank);
+    const double error = std::max(rank - low, static_cast<double>(tuple->rmin + tuple->delta) - rank);
     if (error < best_error) {
       best_error = error;
-      best = tuple.value;
+      best = tuple->value;
     }
   }
   return best;
@@ -127,23 +139,38 @@ void QuantileWindow::rotate_to_epoch(std::int64_t epoch) {
 
 void QuantileWindow::rotate_to(std::int64_t now) { rotate_to_epoch(epoch_of(now)); }
 
-void QuantileWindow::add(std::vector<QuantileBuffer::Entry>& entries) {
+void QuantileWindow::add(const QuantileBuffer::Entry* entries, std::size_t count) {
+  pending_.insert(pending_.end(), entries, entries + count);
+  if (pending_.size() >= kBatch) flush();
+}
+
+void QuantileWindow::flush() {
+  std::vector<QuantileBuffer::Entry>& entries = pending_;
   if (entries.empty()) return;
   std::int64_t newest = std::numeric_limits<std::int64_t>::min();
-  for (const QuantileBuffer::Entry& entry : entries) newest = std::max(newest, entry.time);
+  std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
+  values_.clear();
+  for (QuantileBuffer::Entry& entry : entries) {
+    newest = std::max(newest, entry.time);
+    oldest = std::min(oldest, entry.time);
+    values_.push_back(entry.value);
+  }
   // First the rotation the newest entry implies, so that an older entry in the same batch goes
   // only into the streams that were already collecting at its time.
   rotate_to(newest);
-  std::sort(entries.begin(), entries.end(),
-            [](const QuantileBuffer::Entry& a, const QuantileBuffer::Entry& b) {
-              return a.value < b.value;
-            });
+  const std::int64_t oldest_epoch = epoch_of(oldest);
+  std::sort(values_.begin(), values_.end());
   for (std::size_t i = 0; i < streams_.size(); ++i) {
-    values_.clear();
-    for (const QuantileBuffer::Entry& entry : entries) {
-      if (epoch_of(entry.time) >= reset_epoch_[i]) values_.push_back(entry.value);
+    if (reset_epoch_[i] <= oldest_epoch) {  // the usual case: the whole batch belongs
+      streams_[i].insert_sorted(values_.data(), values_.size());
+      continue;
     }
-    streams_[i].insert_sorted(values_.data(), values_.size());
+    selected_.clear();
+    for (const QuantileBuffer::Entry& entry : entries) {
+      if (epoch_of(entry.time) >= reset_epoch_[i]) selected_.push_back(entry.value);
+    }
+    std::sort(selected_.begin(), selected_.end());
+    streams_[i].insert_sorted(selected_.data(), selected_.size());
   }
   entries.clear();
 }
@@ -165,6 +192,19 @@ void QuantileWindow::query(double* out) const {
 
 // ---- SummaryQuantiles -----------------------------------------------------------------------
 
+std::int64_t coarse_monotonic_nanoseconds() noexcept {
+  // The window's epochs last max_age / age_buckets (2 minutes by default): the coarse clock's
+  // resolution (a few milliseconds) is plenty, and reading it costs a few nanoseconds where
+  // CLOCK_MONOTONIC costs about twenty.
+  timespec now{};
+#ifdef CLOCK_MONOTONIC_COARSE
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+#else
+  clock_gettime(CLOCK_MONOTONIC, &now);
+#endif
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
 SummaryQuantiles::SummaryQuantiles(const QuantileSettings& settings, HistogramCell& cell)
     : settings_(settings),
       cell_(cell),
@@ -177,23 +217,12 @@ SummaryQuantiles::~SummaryQuantiles() {
   for (int i = 0; i < thread_slot_count(); ++i) delete buffers_[i].load(std::memory_order_acquire);
 }
 
-namespace {
-/// Entries drained from the rings, reused by every flush of the thread.
-std::vector<QuantileBuffer::Entry>& drained_entries() {
-  thread_local std::vector<QuantileBuffer::Entry> entries;
-  return entries;
-}
-}  // namespace
-
 void SummaryQuantiles::drain_locked() {
-  std::vector<QuantileBuffer::Entry>& entries = drained_entries();
-  entries.clear();
   for (int i = 0; i < thread_slot_count(); ++i) {
     QuantileBuffer* buffer = buffers_[i].load(std::memory_order_acquire);
     if (buffer == nullptr) continue;
-    buffer->drain([&entries](const QuantileBuffer::Entry& entry) { entries.push_back(entry); });
+    buffer->drain([this](const QuantileBuffer::Entry& entry) { window_->add(&entry, 1); });
   }
-  window_->add(entries);
 }
 
 void SummaryQuantiles::observe_slow(int slot, double value, std::int64_t time) noexcept {
@@ -210,9 +239,8 @@ void SummaryQuantiles::observe_slow(int slot, double value, std::int64_t time) n
     drain_locked();
     QuantileBuffer* buffer = slot >= 0 ? buffers_[slot].load(std::memory_order_relaxed) : nullptr;
     if (buffer != nullptr && buffer->try_push(value, time)) return;  // drained: room again
-    std::vector<QuantileBuffer::Entry>& entries = drained_entries();
-    entries.assign(1, QuantileBuffer::Entry{value, time});
-    window_->add(entries);
+    const QuantileBuffer::Entry entry{value, time};
+    window_->add(&entry, 1);
   } catch (...) {
     // Out of memory: the observation stays in `_count` and `_sum` but not in the window.
   }
@@ -221,6 +249,7 @@ void SummaryQuantiles::observe_slow(int slot, double value, std::int64_t time) n
 void SummaryQuantiles::read(double* out) {
   const std::lock_guard<std::mutex> lock(mutex_);
   drain_locked();
+  window_->flush();
   window_->rotate_to(settings_.clock());
   window_->query(out);
 }

@@ -40,8 +40,11 @@ class QuantileStream {
     double value;
     std::uint64_t g;
     std::uint64_t delta;
+    std::uint64_t rmin;  ///< g of this tuple and every one before it (set by compress())
   };
+  /// Merges what the bound allows and sets every tuple's rmin.
   void compress();
+  void merge_within(std::uint64_t threshold);
 
   double epsilon_;
   std::uint64_t count_ = 0;
@@ -53,8 +56,12 @@ class QuantileWindow {
  public:
   explicit QuantileWindow(const QuantileSettings& settings);
 
-  /// Adds entries (any order, any times); they are consumed (sorted in place).
-  void add(std::vector<QuantileBuffer::Entry>& entries);
+  /// Takes entries (any order, any times); they reach the streams in batches of
+  /// kBatch, or at the next flush().
+  void add(const QuantileBuffer::Entry* entries, std::size_t count);
+  /// Moves every pending entry into the streams.
+  void flush();
+  static constexpr std::size_t kBatch = 2048;
   /// Moves the window to the epoch of `now` (never backwards).
   void rotate_to(std::int64_t now);
   /// One value per target into `out`.
@@ -70,7 +77,9 @@ class QuantileWindow {
   std::int64_t epoch_ = 0;  ///< the newest epoch the streams have been rotated to
   std::vector<QuantileStream> streams_;
   std::vector<std::int64_t> reset_epoch_;  ///< stream i holds the observations of epochs >= this
-  std::vector<double> values_;             ///< scratch for insertion
+  std::vector<QuantileBuffer::Entry> pending_;  ///< taken, not yet in the streams
+  std::vector<double> values_;                   ///< scratch: the batch's values, sorted
+  std::vector<double> selected_;                 ///< scratch: those a stream takes
 };
 
 }  // namespace bentoml::metrics::detail

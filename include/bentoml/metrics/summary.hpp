@@ -75,7 +75,7 @@ class Summary : public detail::MetricBase<detail::HistogramFamily, SummaryChild>
     /// of it), dropped age_buckets times per max_age (client_golang's MaxAge and AgeBuckets).
     std::chrono::nanoseconds max_age = std::chrono::minutes(10);
     int age_buckets = 5;
-    Clock clock = nullptr;  ///< null: std::chrono::steady_clock
+    Clock clock = nullptr;  ///< null: CLOCK_MONOTONIC_COARSE
   };
   /// One series: observe() and time().
   using Child = SummaryChild;

@@ -29,6 +29,8 @@ namespace bentoml::metrics::detail {
 
 /// Monotonic nanoseconds; the sliding window's clock (a test may inject its own).
 using QuantileClock = std::int64_t (*)() noexcept;
+/// The default clock: CLOCK_MONOTONIC_COARSE.
+std::int64_t coarse_monotonic_nanoseconds() noexcept;
 
 /// One target: the `quantile` reported within rank error `error` (both validated).
 struct QuantileTarget {
