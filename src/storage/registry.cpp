@@ -135,6 +135,11 @@ std::shared_ptr<detail::FamilyBase> Registry::register_family(
     std::shared_ptr<detail::FamilyBase> family) {
   const std::vector<std::string> wanted = claimed_names(*family);
   std::lock_guard<std::mutex> lock(registration_mutex_);
+  return register_family_locked(std::move(family), wanted);
+}
+
+std::shared_ptr<detail::FamilyBase> Registry::register_family_locked(
+    std::shared_ptr<detail::FamilyBase> family, const std::vector<std::string>& wanted) {
   for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
        node = node->next.load(std::memory_order_relaxed)) {
     if (node->unregistered_at.load(std::memory_order_relaxed) != 0) continue;
@@ -170,19 +175,24 @@ std::shared_ptr<detail::FamilyBase> Registry::register_family(
 }
 
 void Registry::register_collector(std::shared_ptr<Collector> collector) {
-  if (collector != nullptr) {
-    std::lock_guard<std::mutex> lock(registration_mutex_);
+  const Collector* raw = collector.get();
+  auto family = std::make_shared<detail::CollectorFamily>(std::move(collector));
+  // The collector's describe() runs before the lock; the check that it is not registered yet
+  // and the registration run under one hold of the mutex, so that two threads registering the
+  // same collector at once cannot both pass the check.
+  const std::vector<std::string> wanted = claimed_names(*family);
+  std::lock_guard<std::mutex> lock(registration_mutex_);
+  if (raw != nullptr) {
     for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
          node = node->next.load(std::memory_order_relaxed)) {
       if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
           node->family->identity().type == detail::MetricType::custom &&
-          &static_cast<const detail::CollectorFamily&>(*node->family).collector() ==
-              collector.get()) {
+          &static_cast<const detail::CollectorFamily&>(*node->family).collector() == raw) {
         throw Error("register_collector: the collector is already registered");
       }
     }
   }
-  register_family(std::make_shared<detail::CollectorFamily>(std::move(collector)));
+  register_family_locked(std::move(family), wanted);
 }
 
 bool Registry::unregister(const Collector& collector) {
