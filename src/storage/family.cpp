@@ -256,9 +256,9 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
       free_aligned(child);
       throw;
     }
-    quantiles_offset_ = static_cast<std::size_t>(allocation.cell_storage + shard_bytes -
-                                                  static_cast<char*>(allocation.memory));
-    std::memcpy(allocation.cell_storage + shard_bytes, &created, sizeof created);
+    // quantiles_offset_ (set before any child exists) is where the shard ends.
+    std::memcpy(static_cast<char*>(allocation.memory) + quantiles_offset_, &created,
+                sizeof created);
   }
   finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
   return child;
@@ -298,6 +298,12 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
 
 void HistogramFamily::set_quantiles(std::unique_ptr<QuantileSettings> settings) {
   quantile_settings_ = std::move(settings);
+  // After the child's header (rounded to a cache line, as allocate_child lays it out) and its
+  // shard. Fixed before any child exists: handles and scrapes read it without synchronizing.
+  const std::size_t header =
+      (sizeof(Child<HistogramCell>) + kCacheLine - 1) / kCacheLine * kCacheLine;
+  quantiles_offset_ =
+      header + HistogramShard::words(bounds_.size() + 1) * sizeof(std::atomic<std::uint64_t>);
 }
 
 void HistogramFamily::destroy_child(ChildHeader* child) noexcept {
