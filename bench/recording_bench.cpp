@@ -234,12 +234,12 @@ void summary_quantiles_observe_ours(benchmark::State& state) {
   static std::unique_ptr<metrics::Summary> summary;
   if (state.thread_index() == 0) {
     registry = std::make_unique<metrics::Registry>();
-    summary = std::make_unique<metrics::Summary>(metrics::Summary::Options{
-        .name = "summary_quantiles_observe",
-        .documentation = "d",
-        .labelnames = {"route"},
-        .registry = registry.get(),
-        .quantiles = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}}});
+    summary = std::make_unique<metrics::Summary>(
+        metrics::Summary::Options{.name = "summary_quantiles_observe",
+                                  .documentation = "d",
+                                  .labelnames = {"route"},
+                                  .registry = registry.get(),
+                                  .quantiles = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}}});
   }
   auto child = summary->labels({"/predict"});
   std::size_t index = 0;

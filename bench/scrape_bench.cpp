@@ -111,19 +111,19 @@ metrics::Registry& our_summaries(std::int64_t series) {
 }
 
 prometheus::Registry& their_summaries(std::int64_t series) {
-  return cached<prometheus::Registry>(
-      series, [](prometheus::Registry& registry, std::int64_t count) {
-        auto& family = prometheus::BuildSummary().Name("latency").Help("Latency").Register(registry);
-        for (std::int64_t i = 0; i < count; ++i) {
-          auto& summary = family.Add(
-              {{"path", series_name(i)}},
-              prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}},
-              std::chrono::minutes(10), 5);
-          for (int j = 0; j < kSummaryObservations; ++j) {
-            summary.Observe(values[static_cast<std::size_t>(i * kSummaryObservations + j) & 4095]);
-          }
-        }
-      });
+  return cached<prometheus::Registry>(series, [](prometheus::Registry& registry,
+                                                 std::int64_t count) {
+    auto& family = prometheus::BuildSummary().Name("latency").Help("Latency").Register(registry);
+    for (std::int64_t i = 0; i < count; ++i) {
+      auto& summary =
+          family.Add({{"path", series_name(i)}},
+                     prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}},
+                     std::chrono::minutes(10), 5);
+      for (int j = 0; j < kSummaryObservations; ++j) {
+        summary.Observe(values[static_cast<std::size_t>(i * kSummaryObservations + j) & 4095]);
+      }
+    }
+  });
 }
 
 /// Serializes `registry` with this library, into a buffer reused across iterations. One untimed

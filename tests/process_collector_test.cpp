@@ -169,7 +169,8 @@ TEST(ProcessCollector, ScrapesWriteWhatCollectYields) {
     metrics::Registry direct;
     direct.register_collector(collector);
     metrics::Registry general;
-    general.register_collector(metrics::make_collector([collector] { return collector->collect(); }));
+    general.register_collector(
+        metrics::make_collector([collector] { return collector->collect(); }));
     for (const metrics::Format format :
          {metrics::Format::text_0_0_4, metrics::Format::openmetrics_1_0_0}) {
       const std::string ours = metrics::generate_latest(direct, format);

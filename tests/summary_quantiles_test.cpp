@@ -280,7 +280,8 @@ TEST_F(SummaryQuantiles, WindowRotatesWithTheInjectedClock) {
       summary.observe(value);
       all.push_back({now / period, value});
     }
-    if (step % 7 == 3) expect_within_bounds(registry, "rotating", window_at(now / period), kTargets);
+    if (step % 7 == 3)
+      expect_within_bounds(registry, "rotating", window_at(now / period), kTargets);
   }
   // Observations left in the rings across several rotations: scraped only 5 s later.
   const std::int64_t late = fake_now.load() + 5 * kSecond;
@@ -341,14 +342,13 @@ TEST_F(SummaryQuantiles, BothFormatsParseWithPrometheusClient) {
       "assert s[('request_seconds_sum', (('route', '/predict'),))] == 5050\n";
   const std::string script_path = path + ".py";
   std::ofstream(script_path) << script;
-  for (const auto& [format, flag] :
-       {std::pair{metrics::Format::text_0_0_4, "text"},
-        std::pair{metrics::Format::openmetrics_1_0_0, "om"}}) {
+  for (const auto& [format, flag] : {std::pair{metrics::Format::text_0_0_4, "text"},
+                                     std::pair{metrics::Format::openmetrics_1_0_0, "om"}}) {
     std::ofstream(path) << metrics::generate_latest(registry, format);
     const std::string command =
         "/usr/bin/python3 " + script_path + " " + path + " " + flag + " 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0) << flag << ":\n"
-                                                << metrics::generate_latest(registry, format);
+                                               << metrics::generate_latest(registry, format);
   }
   std::remove(path.c_str());
   std::remove(script_path.c_str());

@@ -111,8 +111,7 @@ long count_entries(const char* path) noexcept {
     if (got == 0) break;
     for (ssize_t offset = 0; offset < got;) {
       const auto* entry = reinterpret_cast<const struct dirent64*>(buffer + offset);
-      const std::string_view name(entry->d_name,
-                                  std::char_traits<char>::length(entry->d_name));
+      const std::string_view name(entry->d_name, std::char_traits<char>::length(entry->d_name));
       if (name != "." && name != "..") ++count;
       offset += entry->d_reclen;
     }
@@ -135,8 +134,12 @@ ProcessCollector::ProcessCollector(Options options)
   stat_path_ = pid + "/stat";
   limits_path_ = pid + "/limits";
   fd_path_ = pid + "/fd";
-  const char* suffixes[] = {"virtual_memory_bytes", "resident_memory_bytes", "start_time_seconds",
-                            "cpu_seconds",          "cpu_seconds_total",     "open_fds",
+  const char* suffixes[] = {"virtual_memory_bytes",
+                            "resident_memory_bytes",
+                            "start_time_seconds",
+                            "cpu_seconds",
+                            "cpu_seconds_total",
+                            "open_fds",
                             "max_fds"};
   for (std::size_t i = 0; i < std::size(names_); ++i) names_[i] = prefix_ + suffixes[i];
 }
@@ -226,8 +229,7 @@ void ProcessCollector::write_into(detail::ExpositionWriter& writer) const {
   if (reading.has_stat) {
     gauge(names_[0], "Virtual memory size in bytes.", reading.virtual_memory);
     gauge(names_[1], "Resident memory size in bytes.", reading.resident_memory);
-    gauge(names_[2], "Start time of the process since unix epoch in seconds.",
-          reading.start_time);
+    gauge(names_[2], "Start time of the process since unix epoch in seconds.", reading.start_time);
     // As a collector's counter: OpenMetrics names the family without `_total`, text with it.
     writer.header(writer.openmetrics() ? names_[3] : names_[4],
                   "Total user and system CPU time spent in seconds.", "counter", {});

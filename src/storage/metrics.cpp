@@ -93,8 +93,7 @@ std::unique_ptr<detail::QuantileSettings> quantile_settings(const std::string& m
   auto settings = std::make_unique<detail::QuantileSettings>();
   for (const Summary::Quantile& target : options.quantiles) {
     if (!(target.quantile >= 0 && target.quantile <= 1)) {
-      throw Error(what + "quantile " + detail::le_value(target.quantile) +
-                  " is not in [0, 1]");
+      throw Error(what + "quantile " + detail::le_value(target.quantile) + " is not in [0, 1]");
     }
     if (!(target.error > 0 && target.error < 1)) {
       throw Error(what + "error " + detail::le_value(target.error) + " of quantile " +
@@ -115,7 +114,8 @@ std::unique_ptr<detail::QuantileSettings> quantile_settings(const std::string& m
   if (options.max_age.count() <= 0) throw Error(what + "max_age must be positive");
   settings->max_age_nanoseconds = options.max_age.count();
   settings->age_buckets = options.age_buckets;
-  settings->clock = options.clock != nullptr ? options.clock : &detail::coarse_monotonic_nanoseconds;
+  settings->clock =
+      options.clock != nullptr ? options.clock : &detail::coarse_monotonic_nanoseconds;
   return settings;
 }
 

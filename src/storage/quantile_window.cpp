@@ -83,7 +83,8 @@ double QuantileStream::query(double q) const noexcept {
   for (auto tuple = first; tuple != tuples_.end(); ++tuple) {
     const auto low = static_cast<double>(tuple->rmin);
     if (low - rank > best_error) break;  // every later tuple is farther
-    const double error = std::max(rank - low, static_cast<double>(tuple->rmin + tuple->delta) - rank);
+    const double error =
+        std::max(rank - low, static_cast<double>(tuple->rmin + tuple->delta) - rank);
     if (error < best_error) {
       best_error = error;
       best = tuple->value;

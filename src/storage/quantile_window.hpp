@@ -78,8 +78,8 @@ class QuantileWindow {
   std::vector<QuantileStream> streams_;
   std::vector<std::int64_t> reset_epoch_;  ///< stream i holds the observations of epochs >= this
   std::vector<QuantileBuffer::Entry> pending_;  ///< taken, not yet in the streams
-  std::vector<double> values_;                   ///< scratch: the batch's values, sorted
-  std::vector<double> selected_;                 ///< scratch: those a stream takes
+  std::vector<double> values_;                  ///< scratch: the batch's values, sorted
+  std::vector<double> selected_;                ///< scratch: those a stream takes
 };
 
 }  // namespace bentoml::metrics::detail

@@ -5,9 +5,9 @@
 #include <iostream>
 
 #ifdef WITH_PROMETHEUS_CPP
-#include <bentoml/metrics/prometheus_cpp/interop.hpp>
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
+#include <bentoml/metrics/prometheus_cpp/interop.hpp>
 #endif
 
 namespace metrics = bentoml::metrics;
