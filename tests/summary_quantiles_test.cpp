@@ -353,3 +353,16 @@ TEST_F(SummaryQuantiles, BothFormatsParseWithPrometheusClient) {
   std::remove(path.c_str());
   std::remove(script_path.c_str());
 }
+
+TEST_F(SummaryQuantiles, ADifferentQuantileDefinitionIsADuplicate) {
+  metrics::Summary first = make("defined");
+  metrics::Summary same = make("defined");  // identical: the registry reuses the family
+  same.observe(1);
+  const std::string error = error_of([this] { make("defined", {{0.5, 0.01}}); });
+  EXPECT_NE(error.find("differ in quantiles"), std::string::npos) << error;
+  EXPECT_NE(error.find("quantiles [{0.5, 0.01}]"), std::string::npos) << error;
+  const std::string plain = error_of([this] {
+    metrics::Summary summary{{.name = "defined", .documentation = "d", .registry = &registry}};
+  });
+  EXPECT_NE(plain.find("differ in quantiles"), std::string::npos) << plain;
+}
