@@ -136,6 +136,7 @@ void QuantileWindow::rotate_to_epoch(std::int64_t epoch) {
   }
   started_ = true;
   epoch_ = epoch;
+  answers_valid_ = false;
 }
 
 void QuantileWindow::rotate_to(std::int64_t now) { rotate_to_epoch(epoch_of(now)); }
@@ -159,6 +160,7 @@ void QuantileWindow::flush() {
   // First the rotation the newest entry implies, so that an older entry in the same batch goes
   // only into the streams that were already collecting at its time.
   rotate_to(newest);
+  answers_valid_ = false;
   const std::int64_t oldest_epoch = epoch_of(oldest);
   std::sort(values_.begin(), values_.end());
   for (std::size_t i = 0; i < streams_.size(); ++i) {
@@ -176,7 +178,13 @@ void QuantileWindow::flush() {
   entries.clear();
 }
 
-void QuantileWindow::query(double* out) const {
+void QuantileWindow::query(double* out) {
+  // A window that neither took observations nor rotated since the last query gives the same
+  // answers: an idle series costs a scrape no search.
+  if (answers_valid_) {
+    std::copy(answers_.begin(), answers_.end(), out);
+    return;
+  }
   const QuantileStream* oldest = nullptr;
   if (started_) {
     std::size_t index = 0;
@@ -189,6 +197,8 @@ void QuantileWindow::query(double* out) const {
     out[i] = oldest != nullptr ? oldest->query(settings_.targets[i].quantile)
                                : std::numeric_limits<double>::quiet_NaN();
   }
+  answers_.assign(out, out + settings_.targets.size());
+  answers_valid_ = true;
 }
 
 // ---- SummaryQuantiles -----------------------------------------------------------------------

@@ -64,8 +64,8 @@ class QuantileWindow {
   static constexpr std::size_t kBatch = 2048;
   /// Moves the window to the epoch of `now` (never backwards).
   void rotate_to(std::int64_t now);
-  /// One value per target into `out`.
-  void query(double* out) const;
+  /// One value per target into `out` (the previous answers when nothing changed since).
+  void query(double* out);
 
  private:
   [[nodiscard]] std::int64_t epoch_of(std::int64_t time) const noexcept;
@@ -80,6 +80,8 @@ class QuantileWindow {
   std::vector<QuantileBuffer::Entry> pending_;  ///< taken, not yet in the streams
   std::vector<double> values_;                  ///< scratch: the batch's values, sorted
   std::vector<double> selected_;                ///< scratch: those a stream takes
+  std::vector<double> answers_;  ///< the last query's values
+  bool answers_valid_ = false;   ///< no observation or rotation since
 };
 
 }  // namespace bentoml::metrics::detail

@@ -74,8 +74,10 @@ class QuantileBuffer {
   }
 
  private:
+  // One line for both: the producer writes `head` and reads `tail` on every push, the consumer
+  // writes `tail` only when it drains (rarely), and a scrape then reads one line, not two.
   alignas(kCacheLine) std::atomic<std::uint64_t> head_{0};
-  alignas(kCacheLine) std::atomic<std::uint64_t> tail_{0};
+  std::atomic<std::uint64_t> tail_{0};
   alignas(kCacheLine) Entry entries_[kCapacity];
 };
 
