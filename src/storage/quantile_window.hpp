@@ -80,8 +80,8 @@ class QuantileWindow {
   std::vector<QuantileBuffer::Entry> pending_;  ///< taken, not yet in the streams
   std::vector<double> values_;                  ///< scratch: the batch's values, sorted
   std::vector<double> selected_;                ///< scratch: those a stream takes
-  std::vector<double> answers_;  ///< the last query's values
-  bool answers_valid_ = false;   ///< no observation or rotation since
+  std::vector<double> answers_;                 ///< the last query's values
+  bool answers_valid_ = false;                  ///< no observation or rotation since
 };
 
 }  // namespace bentoml::metrics::detail
