@@ -94,14 +94,13 @@ class SummaryQuantiles : public ::testing::Test {
 };
 
 /// Observes `values` and checks the bounds against all of them (the clock stands still).
-void check_sequence(SummaryQuantiles* fixture, metrics::Registry& registry, const std::string& name,
+void check_sequence(metrics::Registry& registry, const std::string& name,
                     const std::vector<double>& values) {
   metrics::Summary summary{{.name = name,
                             .documentation = "d",
                             .registry = &registry,
                             .quantiles = kTargets,
                             .clock = &fake_clock}};
-  (void)fixture;
   for (double value : values) summary.observe(value);
   expect_within_bounds(registry, name, values, kTargets);
   // A second scrape with nothing new reports from the same window.
@@ -203,7 +202,7 @@ TEST_F(SummaryQuantiles, BoundsHoldForUniformValues) {
   std::uniform_real_distribution<double> uniform(0, 1000);
   std::vector<double> values(100'000);
   for (double& value : values) value = uniform(random);
-  check_sequence(this, registry, "uniform", values);
+  check_sequence(registry, "uniform", values);
 }
 
 TEST_F(SummaryQuantiles, BoundsHoldForExponentialValues) {
@@ -211,15 +210,15 @@ TEST_F(SummaryQuantiles, BoundsHoldForExponentialValues) {
   std::exponential_distribution<double> exponential(3.0);
   std::vector<double> values(100'000);
   for (double& value : values) value = exponential(random);
-  check_sequence(this, registry, "exponential", values);
+  check_sequence(registry, "exponential", values);
 }
 
 TEST_F(SummaryQuantiles, BoundsHoldForSortedValues) {
   std::vector<double> ascending(60'000);
   for (std::size_t i = 0; i < ascending.size(); ++i) ascending[i] = static_cast<double>(i);
-  check_sequence(this, registry, "ascending", ascending);
+  check_sequence(registry, "ascending", ascending);
   std::vector<double> descending(ascending.rbegin(), ascending.rend());
-  check_sequence(this, registry, "descending", descending);
+  check_sequence(registry, "descending", descending);
 }
 
 TEST_F(SummaryQuantiles, BoundsHoldForAdversarialSequences) {
@@ -229,7 +228,7 @@ TEST_F(SummaryQuantiles, BoundsHoldForAdversarialSequences) {
     converging.push_back(i);
     converging.push_back(100'000 - i);
   }
-  check_sequence(this, registry, "converging", converging);
+  check_sequence(registry, "converging", converging);
   // Bit-reversed order: every batch refines every gap left by the earlier ones.
   std::vector<double> bit_reversed;
   for (std::uint32_t i = 0; i < (1u << 16); ++i) {
@@ -237,18 +236,18 @@ TEST_F(SummaryQuantiles, BoundsHoldForAdversarialSequences) {
     for (int bit = 0; bit < 16; ++bit) reversed |= ((i >> bit) & 1u) << (15 - bit);
     bit_reversed.push_back(reversed);
   }
-  check_sequence(this, registry, "bit_reversed", bit_reversed);
+  check_sequence(registry, "bit_reversed", bit_reversed);
   // Heavy ties, then a shift of the distribution.
   std::vector<double> ties;
   for (int i = 0; i < 40'000; ++i) ties.push_back(i % 3);
   for (int i = 0; i < 20'000; ++i) ties.push_back(1000 + i);
-  check_sequence(this, registry, "ties", ties);
+  check_sequence(registry, "ties", ties);
   // Sawtooth of growing teeth.
   std::vector<double> sawtooth;
   for (int tooth = 1; sawtooth.size() < 50'000; ++tooth) {
     for (int i = 0; i < tooth * 10; ++i) sawtooth.push_back(i);
   }
-  check_sequence(this, registry, "sawtooth", sawtooth);
+  check_sequence(registry, "sawtooth", sawtooth);
 }
 
 TEST_F(SummaryQuantiles, WindowRotatesWithTheInjectedClock) {

@@ -24,20 +24,23 @@ void QuantileStream::insert_sorted(const double* values, std::size_t count) {
   // each new value goes after the stored values <= it. Its rank is then at least the ranks
   // before it plus one (g = 1) and at most the old maximum rank of its successor (delta = that
   // successor's g + delta - 1); before every value or after every value its rank is exact.
-  scratch_.clear();
-  scratch_.reserve(tuples_.size() + count);
+  // One merge buffer per thread, not per stream: it trades places with the merged stream's
+  // vector, so each stream keeps a single vector's memory.
+  thread_local std::vector<Tuple> merged;
+  merged.clear();
+  merged.reserve(tuples_.size() + count);
   std::size_t old = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const double value = values[i];
-    while (old < tuples_.size() && tuples_[old].value <= value) scratch_.push_back(tuples_[old++]);
+    while (old < tuples_.size() && tuples_[old].value <= value) merged.push_back(tuples_[old++]);
     std::uint64_t delta = 0;
-    if (!scratch_.empty() && old < tuples_.size()) {
+    if (!merged.empty() && old < tuples_.size()) {
       delta = tuples_[old].g + tuples_[old].delta - 1;
     }
-    scratch_.push_back(Tuple{value, 1, delta, 0});
+    merged.push_back(Tuple{value, 1, delta, 0});
   }
-  while (old < tuples_.size()) scratch_.push_back(tuples_[old++]);
-  tuples_.swap(scratch_);
+  while (old < tuples_.size()) merged.push_back(tuples_[old++]);
+  tuples_.swap(merged);
   count_ += count;
   compress();
 }

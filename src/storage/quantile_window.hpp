@@ -49,7 +49,6 @@ class QuantileStream {
   double epsilon_;
   std::uint64_t count_ = 0;
   std::vector<Tuple> tuples_;
-  std::vector<Tuple> scratch_;
 };
 
 class QuantileWindow {
