@@ -71,6 +71,8 @@ for workload, detail in order:
     notes = [f"{k}={v:.3g}" for k, v in counters.items()]
     if workload == "summary_observe" and theirs:
         notes.append("prom-cpp keeps 3 quantiles, ours none (count and sum)")
+    if workload in ("summary_quantiles_observe", "scrape_summaries") and theirs:
+        notes.append("both: 3 quantiles, 10 min window in 5 age buckets")
     if theirs:
         notes += [f"prom-cpp {k}={v:.3g}" for k, v in theirs[2].items()]
     print(row + "  " + ", ".join(notes))
@@ -148,7 +150,9 @@ target("counter_inc, 1 thread: ours / shared fetch_add", ratio, "<= 1.1x",
 for workload, detail, goal in (("counter_inc", "2", 4), ("histogram_observe", "1", 2),
                                ("histogram_observe", "2", 4), ("labels_observe", "1", 10),
                                ("labels_observe", "2", 15), ("scrape_counters", "100000", 8),
-                               ("scrape_histograms", "100000", 8)):
+                               ("scrape_histograms", "100000", 8),
+                               ("summary_quantiles_observe", "1", 20),
+                               ("scrape_summaries", "1000", 5)):
     ratio = speedup(workload, detail)
     target(f"{workload} ({detail}): speed-up over prometheus-cpp", ratio, f">= {goal}x",
            ratio is not None and ratio >= goal, f"{ratio:.1f}x" if ratio else "")

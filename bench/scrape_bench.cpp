@@ -6,6 +6,7 @@
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <prometheus/summary.h>
 #include <prometheus/text_serializer.h>
 
 #include <atomic>
@@ -89,6 +90,42 @@ prometheus::Registry& their_histograms(std::int64_t series) {
   });
 }
 
+/// Summaries with the quantiles {0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001} over 10 minutes in 5
+/// age buckets, 100 observations each (one series every `count`).
+constexpr int kSummaryObservations = 100;
+
+metrics::Registry& our_summaries(std::int64_t series) {
+  return cached<metrics::Registry>(series, [](metrics::Registry& registry, std::int64_t count) {
+    metrics::Summary summary{{.name = "latency",
+                              .documentation = "Latency",
+                              .labelnames = {"path"},
+                              .registry = &registry,
+                              .quantiles = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}}}};
+    for (std::int64_t i = 0; i < count; ++i) {
+      auto child = summary.labels({series_name(i)});
+      for (int j = 0; j < kSummaryObservations; ++j) {
+        child.observe(values[static_cast<std::size_t>(i * kSummaryObservations + j) & 4095]);
+      }
+    }
+  });
+}
+
+prometheus::Registry& their_summaries(std::int64_t series) {
+  return cached<prometheus::Registry>(series, [](prometheus::Registry& registry,
+                                                 std::int64_t count) {
+    auto& family = prometheus::BuildSummary().Name("latency").Help("Latency").Register(registry);
+    for (std::int64_t i = 0; i < count; ++i) {
+      auto& summary =
+          family.Add({{"path", series_name(i)}},
+                     prometheus::Summary::Quantiles{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}},
+                     std::chrono::minutes(10), 5);
+      for (int j = 0; j < kSummaryObservations; ++j) {
+        summary.Observe(values[static_cast<std::size_t>(i * kSummaryObservations + j) & 4095]);
+      }
+    }
+  });
+}
+
 /// Serializes `registry` with this library, into a buffer reused across iterations. One untimed
 /// scrape first (for both libraries), so that a run of a single iteration (100,000 series) does
 /// not time the page faults of a cold heap.
@@ -132,6 +169,15 @@ void scrape_histograms_ours(benchmark::State& state) {
 void scrape_histograms_prometheus_cpp(benchmark::State& state) {
   scrape_prometheus_cpp(state, their_histograms(state.range(0) / 25));
 }
+/// Without `_created` (prometheus-cpp writes none): the same samples on both sides.
+void scrape_summaries_ours(benchmark::State& state) {
+  metrics::disable_created_metrics();
+  scrape_ours(state, our_summaries(state.range(0)));
+  metrics::enable_created_metrics();
+}
+void scrape_summaries_prometheus_cpp(benchmark::State& state) {
+  scrape_prometheus_cpp(state, their_summaries(state.range(0)));
+}
 #define BENTOML_SCRAPE_BENCHMARK(function, name)                                            \
   BENCHMARK(function)->Name(name)->Arg(1000)->Arg(10000)->Arg(100000)->UseRealTime()->Unit( \
       benchmark::kMillisecond)
@@ -140,6 +186,16 @@ BENTOML_SCRAPE_BENCHMARK(scrape_counters_prometheus_cpp, "scrape_counters/promet
 BENTOML_SCRAPE_BENCHMARK(scrape_counters_no_created_ours, "scrape_counters_no_created/ours");
 BENTOML_SCRAPE_BENCHMARK(scrape_histograms_ours, "scrape_histograms/ours");
 BENTOML_SCRAPE_BENCHMARK(scrape_histograms_prometheus_cpp, "scrape_histograms/prometheus_cpp");
+BENCHMARK(scrape_summaries_ours)
+    ->Name("scrape_summaries/ours")
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(scrape_summaries_prometheus_cpp)
+    ->Name("scrape_summaries/prometheus_cpp")
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // ---- scrape_while_recording: ns per histogram observation while another thread scrapes -------
 

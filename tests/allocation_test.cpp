@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <new>
+#include <string>
 #include <thread>
 
 #include "bentoml/metrics.hpp"
@@ -52,4 +54,23 @@ TEST(Allocation, RecordingIntoExistingChildrenAllocatesNothing) {
   const long before = allocations.load();
   record(10000);
   EXPECT_EQ(allocations.load() - before, 0);
+}
+
+TEST(Allocation, ScrapingTheProcessCollectorAllocatesOnlyText) {
+  metrics::Registry registry;
+  registry.register_collector(std::make_shared<metrics::ProcessCollector>());
+  for (const metrics::Format format :
+       {metrics::Format::text_0_0_4, metrics::Format::openmetrics_1_0_0}) {
+    std::string out;
+    metrics::write_latest(out, registry, format);
+    ASSERT_NE(out.find("process_open_fds"), std::string::npos) << out;
+    out.reserve(out.size() * 4);  // the text's own growth is not counted below
+    const long before = allocations.load();
+    for (int i = 0; i < 20; ++i) {
+      out.clear();
+      metrics::write_latest(out, registry, format);
+    }
+    EXPECT_EQ(allocations.load() - before, 0);
+    EXPECT_NE(out.find("process_cpu_seconds_total"), std::string::npos) << out;
+  }
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bentoml/metrics.hpp"
@@ -296,4 +297,36 @@ TEST(Collector, FamilyHelpersFollowPrometheusClient) {
   ASSERT_EQ(negative.samples().size(), 2U);  // no _count and _sum with a negative bucket
   EXPECT_EQ(negative.samples()[0].labels, (metrics::SampleLabels{{"le", "-1.0"}}));
   EXPECT_EQ(negative.samples()[1].labels, (metrics::SampleLabels{{"le", "+Inf"}}));
+}
+
+TEST(Collector, ConcurrentRegistrationsOfOneCollectorRegisterItOnce) {
+  // Two threads register the same collector at once, many times over: exactly one of each pair
+  // succeeds and the other is told it is already registered.
+  for (int round = 0; round < 200; ++round) {
+    metrics::Registry registry;
+    auto collector = metrics::make_collector([] { return std::vector<metrics::MetricFamily>{}; });
+    std::atomic<int> registered{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> ready{0};
+    auto attempt = [&] {
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+      try {
+        registry.register_collector(collector);
+        registered.fetch_add(1);
+      } catch (const metrics::Error& error) {
+        EXPECT_TRUE(contains(error.what(), "already registered")) << error.what();
+        refused.fetch_add(1);
+      }
+    };
+    std::thread first(attempt);
+    std::thread second(attempt);
+    first.join();
+    second.join();
+    ASSERT_EQ(registered.load(), 1) << "round " << round;
+    ASSERT_EQ(refused.load(), 1) << "round " << round;
+    EXPECT_TRUE(registry.unregister(*collector));
+    EXPECT_FALSE(registry.unregister(*collector));
+  }
 }

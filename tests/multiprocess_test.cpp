@@ -467,3 +467,21 @@ TEST(MultiprocessMode, CollectorInARegistryBesideOrdinaryMetrics) {
 }
 
 }  // namespace
+
+TEST(MultiprocessFile, SummaryQuantilesAreRefused) {
+  TempDir dir;
+  MultiprocessScope on(dir.path());
+  metrics::Registry registry;
+  const std::string error = metrics::testing::error_of([&] {
+    metrics::Summary summary{{.name = "latency_seconds",
+                              .documentation = "d",
+                              .registry = &registry,
+                              .quantiles = {{0.5, 0.05}}}};
+  });
+  EXPECT_NE(error.find("'latency_seconds'"), std::string::npos) << error;
+  EXPECT_NE(error.find("quantiles are not supported in multiprocess mode"), std::string::npos)
+      << error;
+  // Nothing was registered: the same name without quantiles is accepted.
+  metrics::Summary plain{{.name = "latency_seconds", .documentation = "d", .registry = &registry}};
+  plain.observe(1);
+}

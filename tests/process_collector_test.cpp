@@ -157,3 +157,30 @@ TEST(ProcessCollector, IsInTheDefaultRegistryAndRemovable) {
   other.register_collector(std::make_shared<metrics::ProcessCollector>());
   EXPECT_TRUE(contains(metrics::generate_latest(other), "process_max_fds "));
 }
+
+TEST(ProcessCollector, ScrapesWriteWhatCollectYields) {
+  // A registry writes the process collector's lines itself (no allocation); the text must be
+  // what its collect() families give through the general collector path.
+  FakeProc proc;
+  for (const std::string& pid : {std::string("42"), std::string("self")}) {
+    const std::string root = pid == "self" ? "/proc" : proc.root.string();
+    auto collector = std::make_shared<metrics::ProcessCollector>(
+        metrics::ProcessCollector::Options{"svc", pid, root});
+    metrics::Registry direct;
+    direct.register_collector(collector);
+    metrics::Registry general;
+    general.register_collector(
+        metrics::make_collector([collector] { return collector->collect(); }));
+    for (const metrics::Format format :
+         {metrics::Format::text_0_0_4, metrics::Format::openmetrics_1_0_0}) {
+      const std::string ours = metrics::generate_latest(direct, format);
+      std::string reference = metrics::generate_latest(general, format);
+      if (pid == "self") {  // cpu time and open fds move between the two readings
+        EXPECT_EQ(metrics::testing::parse_exposition(ours, format).error, "");
+        EXPECT_EQ(ours.size() > 0, reference.size() > 0);
+        continue;
+      }
+      EXPECT_EQ(ours, reference);
+    }
+  }
+}

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "bentoml/metrics/error.hpp"
+#include "bentoml/metrics/process_collector.hpp"
 #include "exposition_writer.hpp"
 #include "storage/names.hpp"
 
@@ -237,6 +238,11 @@ void CollectorFamily::report(const std::string& problem) const noexcept {
 }
 
 void CollectorFamily::write(ExpositionWriter& writer) const {
+  // The process collector writes its lines itself: a scrape then allocates nothing but text.
+  if (const auto* process = dynamic_cast<const ProcessCollector*>(collector_.get())) {
+    process->write_into(writer);
+    return;
+  }
   std::vector<MetricFamily> families;
   try {
     families = collector_->collect();

@@ -34,17 +34,26 @@ Format negotiate_format(std::string_view accept_header) noexcept {
                                                       : Format::text_0_0_4;
 }
 
-void write_latest(std::string& out, const std::vector<const Registry*>& registries, Format format) {
+namespace {
+void write_registries(std::string& out, const Registry* const* registries, std::size_t count,
+                      Format format) {
   detail::ExpositionWriter writer(out, format);
-  for (const Registry* registry : registries) {
-    registry->for_each_family(
+  for (std::size_t i = 0; i < count; ++i) {
+    registries[i]->for_each_family(
         [&writer](const detail::FamilyBase& family) { family.write(writer); });
   }
   writer.finish();
 }
+}  // namespace
+
+void write_latest(std::string& out, const std::vector<const Registry*>& registries, Format format) {
+  write_registries(out, registries.data(), registries.size(), format);
+}
 
 void write_latest(std::string& out, const Registry& registry, Format format) {
-  write_latest(out, std::vector<const Registry*>{&registry}, format);
+  // No vector of one: a scrape into a reused buffer allocates nothing besides the text's growth.
+  const Registry* const one = &registry;
+  write_registries(out, &one, 1, format);
 }
 
 std::string generate_latest(const Registry& registry, Format format) {

@@ -124,15 +124,18 @@ void ExpositionWriter::render_labels(const ChildHeader& child) {
   }
 }
 
-void ExpositionWriter::labels(const ChildHeader& child, std::string_view le) {
-  // Labels sorted by name as prometheus_client writes them, `le` in its sorted place.
+void ExpositionWriter::labels(const ChildHeader& child, std::string_view le,
+                              std::string_view extra_name) {
+  // Labels sorted by name as prometheus_client writes them, `le` (a summary's `quantile`) in
+  // its sorted place.
   render_labels(child);
   if (before_le_.empty() && after_le_.empty() && le.empty()) return;
   out_ += '{';
   out_ += before_le_;
   if (!le.empty()) {
     if (!before_le_.empty()) out_ += ',';
-    out_ += "le=\"";
+    out_ += extra_name;
+    out_ += "=\"";
     out_ += le;
     out_ += '"';
     if (!after_le_.empty()) out_ += ',';
@@ -148,6 +151,15 @@ void ExpositionWriter::sample(std::string_view name, std::string_view suffix,
   out_ += name;
   out_ += suffix;
   labels(child, {});
+  out_ += ' ';
+  append_go_float(out_, value);
+  out_ += '\n';
+}
+
+void ExpositionWriter::quantile_sample(std::string_view name, const ChildHeader& child,
+                                       std::string_view quantile, double value) {
+  out_ += name;
+  labels(child, quantile, "quantile");
   out_ += ' ';
   append_go_float(out_, value);
   out_ += '\n';

@@ -40,6 +40,10 @@ class ExpositionWriter {
                       std::uint64_t whole, double rest, const ExemplarReading* exemplar);
   void bucket_sample(std::string_view name, const ChildHeader& child, std::string_view le,
                      std::uint64_t cumulative, const ExemplarReading* exemplar);
+  /// A summary's `<name>{labels,quantile="<quantile>"} value` (`quantile` already formatted;
+  /// the summary's identity places it among the labels as a histogram's places `le`).
+  void quantile_sample(std::string_view name, const ChildHeader& child, std::string_view quantile,
+                       double value);
   /// `<name>{labels} value` with `labels` (name, value) already sorted by name: a collector's
   /// sample.
   void labelled_sample(std::string_view name,
@@ -53,7 +57,7 @@ class ExpositionWriter {
   void finish();
 
  private:
-  void labels(const ChildHeader& child, std::string_view le);
+  void labels(const ChildHeader& child, std::string_view le, std::string_view extra_name = "le");
   /// Renders `child`'s labels, sorted and escaped, split where `le` goes; reused for every line
   /// of the same child (a histogram writes ~28 lines per child).
   void render_labels(const ChildHeader& child);

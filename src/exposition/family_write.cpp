@@ -91,9 +91,18 @@ void HistogramFamily::write(ExpositionWriter& writer) const {
   std::vector<std::uint64_t> buckets(bucket_count);
   std::vector<std::uint64_t> scratch(HistogramShard::copy_words(bucket_count));
   ExemplarReading exemplar;
+  std::vector<double> quantile_values(
+      quantile_settings_ != nullptr ? quantile_settings_->targets.size() : 0);
   ReadingGuard guard(reading_);
   for_each_active(*this, [&](const ChildHeader& child) {
     const HistogramCell& cell = static_cast<const Child<HistogramCell>&>(child).cell;
+    // Quantiles first, as prometheus_client and OpenMetrics order a summary's samples.
+    if (SummaryQuantiles* window = quantiles(&child)) {
+      window->read(quantile_values.data());
+      for (std::size_t i = 0; i < quantile_values.size(); ++i) {
+        writer.quantile_sample(name(), child, quantile_settings_->labels[i], quantile_values[i]);
+      }
+    }
     std::fill(buckets.begin(), buckets.end(), 0);
     HistogramReading reading{buckets.data(), scratch.data()};
     cell.read_into(reading);

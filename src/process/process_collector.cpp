@@ -3,15 +3,20 @@
 #include "bentoml/metrics/process_collector.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "exposition/exposition_writer.hpp"
 
 namespace bentoml::metrics {
 namespace {
@@ -21,12 +26,6 @@ bool read_file(const std::string& path, std::string& contents) {
   if (!file) return false;
   contents.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
   return true;
-}
-
-/// The whitespace-separated words of `text`.
-std::vector<std::string> words_of(const std::string& text) {
-  std::istringstream stream(text);
-  return {std::istream_iterator<std::string>(stream), std::istream_iterator<std::string>()};
 }
 
 bool to_number(const std::string& word, double& value) {
@@ -48,16 +47,76 @@ double boot_time(const std::string& proc) {
   return 0;
 }
 
-/// The entries of a directory besides `.` and `..` (os.listdir's count); -1 if unreadable.
-long count_entries(const std::string& path) {
-  DIR* directory = ::opendir(path.c_str());
-  if (directory == nullptr) return -1;
-  long count = 0;
-  while (const dirent* entry = ::readdir(directory)) {
-    const std::string name = entry->d_name;
-    if (name != "." && name != "..") ++count;
+// ---- reading at scrape time, into fixed buffers ----------------------------------------------
+
+/// /proc/<pid>/stat is a few hundred bytes and limits about 1.5 KB; a longer file is cut here
+/// (the fields read come early in both).
+constexpr std::size_t kFileBuffer = 4096;
+
+/// Reads up to kFileBuffer - 1 bytes of `path` into `buffer`, NUL-terminated; its length, or -1.
+long read_small_file(const char* path, char* buffer) noexcept {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  std::size_t length = 0;
+  while (length < kFileBuffer - 1) {
+    const ssize_t got = ::read(fd, buffer + length, kFileBuffer - 1 - length);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    length += static_cast<std::size_t>(got);
   }
-  ::closedir(directory);
+  ::close(fd);
+  buffer[length] = '\0';
+  return static_cast<long>(length);
+}
+
+bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n'; }
+
+/// The whitespace-separated word `index` of [begin, end) as a number (the buffer holds a NUL at
+/// or after `end`, where strtod stops at the latest).
+bool number_at(const char* begin, const char* end, std::size_t index, double& value) noexcept {
+  const char* cursor = begin;
+  for (std::size_t word = 0;; ++word) {
+    while (cursor < end && is_space(*cursor)) ++cursor;
+    if (cursor == end) return false;
+    const char* word_end = cursor;
+    while (word_end < end && !is_space(*word_end)) ++word_end;
+    if (word == index) {
+      char* parsed_end = nullptr;
+      value = std::strtod(cursor, &parsed_end);
+      return parsed_end == word_end;
+    }
+    cursor = word_end;
+  }
+}
+
+bool starts_with(const char* text, const char* end, std::string_view prefix) noexcept {
+  return static_cast<std::size_t>(end - text) >= prefix.size() &&
+         std::string_view(text, prefix.size()) == prefix;
+}
+
+/// The entries of a directory besides `.` and `..` (os.listdir's count); -1 if unreadable.
+/// getdents64 into a stack buffer: opendir() would allocate its own.
+long count_entries(const char* path) noexcept {
+  const int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  alignas(8) char buffer[kFileBuffer];
+  long count = 0;
+  for (;;) {
+    const ssize_t got = ::getdents64(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      count = -1;
+      break;
+    }
+    if (got == 0) break;
+    for (ssize_t offset = 0; offset < got;) {
+      const auto* entry = reinterpret_cast<const struct dirent64*>(buffer + offset);
+      const std::string_view name(entry->d_name, std::char_traits<char>::length(entry->d_name));
+      if (name != "." && name != "..") ++count;
+      offset += entry->d_reclen;
+    }
+  }
+  ::close(fd);
   return count;
 }
 
@@ -71,61 +130,115 @@ ProcessCollector::ProcessCollector(Options options)
   const long page = ::sysconf(_SC_PAGESIZE);
   if (page > 0) page_size_ = static_cast<double>(page);
   boot_time_ = boot_time(options_.proc);
+  const std::string pid = options_.proc + "/" + options_.pid;
+  stat_path_ = pid + "/stat";
+  limits_path_ = pid + "/limits";
+  fd_path_ = pid + "/fd";
+  const char* suffixes[] = {"virtual_memory_bytes",
+                            "resident_memory_bytes",
+                            "start_time_seconds",
+                            "cpu_seconds",
+                            "cpu_seconds_total",
+                            "open_fds",
+                            "max_fds"};
+  for (std::size_t i = 0; i < std::size(names_); ++i) names_[i] = prefix_ + suffixes[i];
 }
 
-std::vector<MetricFamily> ProcessCollector::collect() const {
-  std::vector<MetricFamily> result;
-  if (boot_time_ == 0) return result;
-  const std::string pid = options_.proc + "/" + options_.pid;
-  std::string text;
-  if (read_file(pid + "/stat", text) && text.rfind(')') != std::string::npos) {
-    // The fields after the command name, which may itself hold spaces and parentheses.
-    const std::vector<std::string> parts = words_of(text.substr(text.rfind(')') + 1));
+ProcessCollector::Reading ProcessCollector::read() const noexcept {
+  Reading reading;
+  if (boot_time_ == 0) return reading;
+  char buffer[kFileBuffer];
+  const long length = read_small_file(stat_path_.c_str(), buffer);
+  const char* close = nullptr;  // the last ')': the command name may hold spaces and parentheses
+  for (long i = length - 1; i >= 0 && close == nullptr; --i) {
+    if (buffer[i] == ')') close = buffer + i;
+  }
+  if (close != nullptr) {
+    const char* fields = close + 1;
+    const char* end = buffer + length;
     double utime = 0;
     double stime = 0;
     double start = 0;
     double vsize = 0;
     double rss = 0;
-    if (parts.size() > 21 && to_number(parts[11], utime) && to_number(parts[12], stime) &&
-        to_number(parts[19], start) && to_number(parts[20], vsize) && to_number(parts[21], rss)) {
-      GaugeMetricFamily virtual_memory(prefix_ + "virtual_memory_bytes",
-                                       "Virtual memory size in bytes.");
-      virtual_memory.add_metric({}, vsize);
-      GaugeMetricFamily resident(prefix_ + "resident_memory_bytes",
-                                 "Resident memory size in bytes.");
-      resident.add_metric({}, rss * page_size_);
-      GaugeMetricFamily start_time(prefix_ + "start_time_seconds",
-                                   "Start time of the process since unix epoch in seconds.");
-      start_time.add_metric({}, start / ticks_ + boot_time_);
-      CounterMetricFamily cpu(prefix_ + "cpu_seconds_total",
-                              "Total user and system CPU time spent in seconds.");
-      cpu.add_metric({}, utime / ticks_ + stime / ticks_);
-      result.push_back(std::move(virtual_memory));
-      result.push_back(std::move(resident));
-      result.push_back(std::move(start_time));
-      result.push_back(std::move(cpu));
+    if (number_at(fields, end, 11, utime) && number_at(fields, end, 12, stime) &&
+        number_at(fields, end, 19, start) && number_at(fields, end, 20, vsize) &&
+        number_at(fields, end, 21, rss)) {
+      reading.has_stat = true;
+      reading.virtual_memory = vsize;
+      reading.resident_memory = rss * page_size_;
+      reading.start_time = start / ticks_ + boot_time_;
+      reading.cpu_seconds = utime / ticks_ + stime / ticks_;
     }
   }
   double max_fds = -1;
-  if (read_file(pid + "/limits", text)) {
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.rfind("Max open file", 0) != 0) continue;
-      const std::vector<std::string> words = words_of(line);
-      if (words.size() <= 3 || !to_number(words[3], max_fds)) max_fds = -1;
+  const long limits = read_small_file(limits_path_.c_str(), buffer);
+  for (const char* line = buffer; limits >= 0 && *line != '\0';) {
+    const char* line_end = line;
+    while (*line_end != '\0' && *line_end != '\n') ++line_end;
+    if (starts_with(line, line_end, "Max open file")) {
+      if (!number_at(line, line_end, 3, max_fds)) max_fds = -1;
       break;
     }
+    line = *line_end == '\n' ? line_end + 1 : line_end;
   }
-  const long open_fds = count_entries(pid + "/fd");
+  const long open_fds = count_entries(fd_path_.c_str());
   if (open_fds >= 0 && max_fds >= 0) {
-    GaugeMetricFamily open(prefix_ + "open_fds", "Number of open file descriptors.");
-    open.add_metric({}, static_cast<double>(open_fds));
-    GaugeMetricFamily max(prefix_ + "max_fds", "Maximum number of open file descriptors.");
-    max.add_metric({}, max_fds);
+    reading.has_fds = true;
+    reading.open_fds = static_cast<double>(open_fds);
+    reading.max_fds = max_fds;
+  }
+  return reading;
+}
+
+std::vector<MetricFamily> ProcessCollector::collect() const {
+  std::vector<MetricFamily> result;
+  const Reading reading = read();
+  if (reading.has_stat) {
+    GaugeMetricFamily virtual_memory(names_[0], "Virtual memory size in bytes.");
+    virtual_memory.add_metric({}, reading.virtual_memory);
+    GaugeMetricFamily resident(names_[1], "Resident memory size in bytes.");
+    resident.add_metric({}, reading.resident_memory);
+    GaugeMetricFamily start_time(names_[2],
+                                 "Start time of the process since unix epoch in seconds.");
+    start_time.add_metric({}, reading.start_time);
+    CounterMetricFamily cpu(names_[4], "Total user and system CPU time spent in seconds.");
+    cpu.add_metric({}, reading.cpu_seconds);
+    result.push_back(std::move(virtual_memory));
+    result.push_back(std::move(resident));
+    result.push_back(std::move(start_time));
+    result.push_back(std::move(cpu));
+  }
+  if (reading.has_fds) {
+    GaugeMetricFamily open(names_[5], "Number of open file descriptors.");
+    open.add_metric({}, reading.open_fds);
+    GaugeMetricFamily max(names_[6], "Maximum number of open file descriptors.");
+    max.add_metric({}, reading.max_fds);
     result.push_back(std::move(open));
     result.push_back(std::move(max));
   }
   return result;
+}
+
+void ProcessCollector::write_into(detail::ExpositionWriter& writer) const {
+  const Reading reading = read();
+  const auto gauge = [&writer](const std::string& name, std::string_view help, double value) {
+    writer.header(name, help, "gauge", {});
+    writer.labelled_sample(name, nullptr, 0, value);
+  };
+  if (reading.has_stat) {
+    gauge(names_[0], "Virtual memory size in bytes.", reading.virtual_memory);
+    gauge(names_[1], "Resident memory size in bytes.", reading.resident_memory);
+    gauge(names_[2], "Start time of the process since unix epoch in seconds.", reading.start_time);
+    // As a collector's counter: OpenMetrics names the family without `_total`, text with it.
+    writer.header(writer.openmetrics() ? names_[3] : names_[4],
+                  "Total user and system CPU time spent in seconds.", "counter", {});
+    writer.labelled_sample(names_[4], nullptr, 0, reading.cpu_seconds);
+  }
+  if (reading.has_fds) {
+    gauge(names_[5], "Number of open file descriptors.", reading.open_fds);
+    gauge(names_[6], "Maximum number of open file descriptors.", reading.max_fds);
+  }
 }
 
 std::vector<MetricFamily> ProcessCollector::describe() const {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <new>
 #include <string>
 #include <thread>
@@ -236,14 +237,29 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
     return make_multiprocess_child(*external, values);
   }
   const std::size_t words = HistogramShard::words(bounds_.size() + 1);
-  auto allocation =
-      allocate_child<HistogramCell>(words * sizeof(std::atomic<std::uint64_t>), identity(), values);
+  const std::size_t shard_bytes = words * sizeof(std::atomic<std::uint64_t>);
+  // With quantiles, a SummaryQuantiles* follows the shard; without, the layout is unchanged.
+  const std::size_t extra = quantile_settings_ != nullptr ? sizeof(SummaryQuantiles*) : 0;
+  auto allocation = allocate_child<HistogramCell>(shard_bytes + extra, identity(), values);
   auto* shard = reinterpret_cast<std::atomic<std::uint64_t>*>(allocation.cell_storage);
   for (std::size_t i = 0; i < words; ++i) {
     // The storage is 64-byte aligned and words * 8 bytes long (allocate_child).
     new (&shard[i]) std::atomic<std::uint64_t>(0);  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
   }
   auto* child = new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), shard);
+  if (quantile_settings_ != nullptr) {
+    SummaryQuantiles* created = nullptr;
+    try {
+      created = new SummaryQuantiles(*quantile_settings_, child->cell);
+    } catch (...) {
+      child->~Child<HistogramCell>();
+      free_aligned(child);
+      throw;
+    }
+    // quantiles_offset_ (set before any child exists) is where the shard ends.
+    std::memcpy(static_cast<char*>(allocation.memory) + quantiles_offset_, &created,
+                sizeof created);
+  }
   finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
   return child;
 }
@@ -280,7 +296,18 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
   return child;
 }
 
+void HistogramFamily::set_quantiles(std::unique_ptr<QuantileSettings> settings) {
+  quantile_settings_ = std::move(settings);
+  // After the child's header (rounded to a cache line, as allocate_child lays it out) and its
+  // shard. Fixed before any child exists: handles and scrapes read it without synchronizing.
+  const std::size_t header =
+      (sizeof(Child<HistogramCell>) + kCacheLine - 1) / kCacheLine * kCacheLine;
+  quantiles_offset_ =
+      header + HistogramShard::words(bounds_.size() + 1) * sizeof(std::atomic<std::uint64_t>);
+}
+
 void HistogramFamily::destroy_child(ChildHeader* child) noexcept {
+  delete quantiles(child);
   destroy_child_of<HistogramCell>(child, true);
 }
 
@@ -309,11 +336,27 @@ void GaugeFamily::after_fork_in_child() noexcept {
 // done into a child: the fork waits for it (scrapes never wait for writers, so this is short).
 void HistogramFamily::before_fork() noexcept {
   while (reading_.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
+  // A quantile series' mutex guards its window: held across fork() so no copy is half updated.
+  for (ChildHeader* child = first_child(); child != nullptr;
+       child = child->next_in_order.load(std::memory_order_relaxed)) {
+    if (SummaryQuantiles* window = quantiles(child)) window->lock_for_fork();
+  }
 }
 
-void HistogramFamily::after_fork_in_parent() noexcept { reading_.clear(std::memory_order_release); }
+void HistogramFamily::unlock_quantiles_after_fork() noexcept {
+  for (ChildHeader* child = first_child(); child != nullptr;
+       child = child->next_in_order.load(std::memory_order_relaxed)) {
+    if (SummaryQuantiles* window = quantiles(child)) window->unlock_after_fork();
+  }
+}
+
+void HistogramFamily::after_fork_in_parent() noexcept {
+  unlock_quantiles_after_fork();
+  reading_.clear(std::memory_order_release);
+}
 
 void HistogramFamily::after_fork_in_child() noexcept {
+  unlock_quantiles_after_fork();
   reading_.clear(std::memory_order_relaxed);
   for_each_child_cell<HistogramCell>(*this,
                                      [](HistogramCell& cell) { cell.after_fork_in_child(); });

@@ -117,7 +117,9 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
   std::sort(
       identity.sorted_labels.begin(), identity.sorted_labels.end(),
       [&labelnames](std::uint32_t a, std::uint32_t b) { return labelnames[a] < labelnames[b]; });
-  for (const std::string& label : labelnames) identity.labels_before_le += label < "le" ? 1 : 0;
+  // A summary's quantile samples put `quantile` where a histogram's buckets put `le`.
+  const std::string_view extra = type == MetricType::summary ? "quantile" : "le";
+  for (const std::string& label : labelnames) identity.labels_before_le += label < extra ? 1 : 0;
   return identity;
 }
 

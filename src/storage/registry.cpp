@@ -68,6 +68,28 @@ const std::vector<double>* bounds_of(const detail::FamilyBase& family) {
   return histogram != nullptr ? &histogram->finite_bounds() : nullptr;
 }
 
+/// A summary's quantile settings; null for a summary without quantiles and the other types.
+const detail::QuantileSettings* quantiles_of(const detail::FamilyBase& family) {
+  if (family.identity().type != detail::MetricType::summary) return nullptr;
+  const auto* summary = dynamic_cast<const detail::HistogramFamily*>(&family);
+  return summary != nullptr ? summary->quantile_settings() : nullptr;
+}
+
+bool same_quantiles(const detail::QuantileSettings* a, const detail::QuantileSettings* b) {
+  if (a == nullptr || b == nullptr) return a == b;
+  if (a->targets.size() != b->targets.size() || a->max_age_nanoseconds != b->max_age_nanoseconds ||
+      a->age_buckets != b->age_buckets || a->clock != b->clock) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a->targets.size(); ++i) {
+    if (a->targets[i].quantile != b->targets[i].quantile ||
+        a->targets[i].error != b->targets[i].error) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /// One definition as the user wrote it, after name joining: `histogram 'h' (documentation "d",
 /// labelnames [a, b], unit "", buckets [0.5, 1.0, +Inf])`.
 std::string describe(const detail::FamilyBase& family) {
@@ -85,6 +107,18 @@ std::string describe(const detail::FamilyBase& family) {
       text += ", ";
     }
     text += "+Inf]";
+  }
+  if (const detail::QuantileSettings* quantiles = quantiles_of(family)) {
+    text += ", quantiles [";
+    for (std::size_t i = 0; i < quantiles->targets.size(); ++i) {
+      text += i == 0 ? "{" : ", {";
+      detail::append_go_float(text, quantiles->targets[i].quantile);
+      text += ", ";
+      detail::append_go_float(text, quantiles->targets[i].error);
+      text += "}";
+    }
+    text += "], max_age " + std::to_string(quantiles->max_age_nanoseconds) + " ns, age_buckets " +
+            std::to_string(quantiles->age_buckets);
   }
   return text + ")";
 }
@@ -105,6 +139,7 @@ std::string differences(const detail::FamilyBase& registered, const detail::Fami
   const std::vector<double>* bounds_a = bounds_of(registered);
   const std::vector<double>* bounds_b = bounds_of(wanted);
   differ(bounds_a != nullptr && bounds_b != nullptr && *bounds_a != *bounds_b, "buckets");
+  differ(!same_quantiles(quantiles_of(registered), quantiles_of(wanted)), "quantiles");
   return text;
 }
 
@@ -135,6 +170,11 @@ std::shared_ptr<detail::FamilyBase> Registry::register_family(
     std::shared_ptr<detail::FamilyBase> family) {
   const std::vector<std::string> wanted = claimed_names(*family);
   std::lock_guard<std::mutex> lock(registration_mutex_);
+  return register_family_locked(std::move(family), wanted);
+}
+
+std::shared_ptr<detail::FamilyBase> Registry::register_family_locked(
+    std::shared_ptr<detail::FamilyBase> family, const std::vector<std::string>& wanted) {
   for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
        node = node->next.load(std::memory_order_relaxed)) {
     if (node->unregistered_at.load(std::memory_order_relaxed) != 0) continue;
@@ -170,19 +210,24 @@ std::shared_ptr<detail::FamilyBase> Registry::register_family(
 }
 
 void Registry::register_collector(std::shared_ptr<Collector> collector) {
-  if (collector != nullptr) {
-    std::lock_guard<std::mutex> lock(registration_mutex_);
+  const Collector* raw = collector.get();
+  auto family = std::make_shared<detail::CollectorFamily>(std::move(collector));
+  // The collector's describe() runs before the lock; the check that it is not registered yet
+  // and the registration run under one hold of the mutex, so that two threads registering the
+  // same collector at once cannot both pass the check.
+  const std::vector<std::string> wanted = claimed_names(*family);
+  std::lock_guard<std::mutex> lock(registration_mutex_);
+  if (raw != nullptr) {
     for (const Node* node = head_.load(std::memory_order_relaxed); node != nullptr;
          node = node->next.load(std::memory_order_relaxed)) {
       if (node->unregistered_at.load(std::memory_order_relaxed) == 0 &&
           node->family->identity().type == detail::MetricType::custom &&
-          &static_cast<const detail::CollectorFamily&>(*node->family).collector() ==
-              collector.get()) {
+          &static_cast<const detail::CollectorFamily&>(*node->family).collector() == raw) {
         throw Error("register_collector: the collector is already registered");
       }
     }
   }
-  register_family(std::make_shared<detail::CollectorFamily>(std::move(collector)));
+  register_family_locked(std::move(family), wanted);
 }
 
 bool Registry::unregister(const Collector& collector) {

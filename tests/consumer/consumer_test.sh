@@ -6,7 +6,8 @@
 #   MODE find_package     install BUILD_DIR into a temporary prefix; project/ finds it with
 #                         find_package(bentoml-metrics 0.1 CONFIG REQUIRED) and links
 #                         bentoml::metrics; the headers' version must be the package's; asking
-#                         for version 1.0 or an unknown component must fail
+#                         for version 1.0 or an unknown component must fail; components_project/
+#                         finds COMPONENTS push (and prometheus_cpp) where they were built
 #   MODE pkg_config       same install; with only `pkg-config --cflags --libs --static`: the
 #                         README's quick start block as written in C++20 (asserting C++20 is what
 #                         it gets), core_project/main.cpp in C++17, and every examples/*/main.cpp
@@ -94,7 +95,9 @@ use_pkg_config() {
   export PKG_CONFIG_PATH
   PKG_CONFIG_PATH=$(dirname "$pc")
   local package
-  for package in bentoml-metrics bentoml-metrics-core; do
+  for package in bentoml-metrics bentoml-metrics-core \
+    $(cd "$(dirname "$pc")" && ls bentoml-metrics-push.pc bentoml-metrics-prometheus-cpp.pc \
+      2>/dev/null | sed 's/\.pc$//'); do
     step "pkg-config finds $package" pkg-config --print-errors --exists "$package"
     [ "$(pkg-config --modversion "$package")" = "$version" ] ||
       fail "pkg-config --modversion $package is not $version"
@@ -181,7 +184,7 @@ case "$mode" in
     expect_line "$work/output" "version $version"
     # A version this package cannot satisfy, and a component it lacks, must fail to configure.
     mkdir -p "$work/wrong"
-    for request in "1.0" "0.1 COMPONENTS push"; do
+    for request in "1.0" "0.1 COMPONENTS no_such_component"; do
       cat >"$work/wrong/CMakeLists.txt" <<EOF
 cmake_minimum_required(VERSION 3.25)
 project(wrong LANGUAGES CXX)
@@ -193,6 +196,19 @@ EOF
         fail "find_package(bentoml-metrics $request) succeeded against version $version"
       fi
     done
+    # The optional components, where this build has them.
+    cmake_dir=$(dirname "$(find "$work/prefix" -name bentoml-metricsConfig.cmake -print -quit)")
+    if [ -f "$cmake_dir/bentoml-metrics-pushTargets.cmake" ]; then
+      with_interop=OFF
+      [ -f "$cmake_dir/bentoml-metrics-prometheus_cppTargets.cmake" ] && with_interop=ON
+      rm -rf "$work/build"
+      configure_and_build "$here/components_project" -DCMAKE_PREFIX_PATH="$work/prefix" \
+        -DWITH_PROMETHEUS_CPP=$with_interop
+      step "run the components consumer" \
+        run_to_file "$work/output" "$work/build/components_consumer"
+      expect_line "$work/output" 'http://127.0.0.1:9091/metrics/job/batch/instance/a'
+      [ "$with_interop" = OFF ] || expect_line "$work/output" 'interop ok'
+    fi
     ;;
   pkg_config)
     install_package

@@ -6,7 +6,9 @@
 // One is registered in the default registry when that registry is first used, as Python's
 // PROCESS_COLLECTOR is; `default_registry().unregister(*process_collector())` removes it, and a
 // ProcessCollector can be registered in any registry. Thread-safety: collect() may run in several
-// threads at once (it only reads files). Cost: a few small file reads and a directory listing.
+// threads at once (it only reads files). Cost: a few small file reads and a directory listing;
+// a scrape of a registry that holds it allocates nothing beyond the exposition text (the files
+// are read into a fixed buffer and the lines written straight to the text).
 #pragma once
 
 #include <memory>
@@ -16,6 +18,11 @@
 #include "bentoml/metrics/collector.hpp"
 
 namespace bentoml::metrics {
+
+namespace detail {
+class CollectorFamily;
+class ExpositionWriter;
+}  // namespace detail
 
 class ProcessCollector final : public Collector {
  public:
@@ -35,8 +42,33 @@ class ProcessCollector final : public Collector {
   [[nodiscard]] std::vector<MetricFamily> describe() const override;
 
  private:
+  friend class detail::CollectorFamily;  // scrapes call write_into() instead of collect()
+
+  /// What one reading of /proc found.
+  struct Reading {
+    bool has_stat = false;  ///< the four families from `<pid>/stat`
+    double virtual_memory = 0;
+    double resident_memory = 0;
+    double start_time = 0;
+    double cpu_seconds = 0;
+    bool has_fds = false;  ///< open_fds and max_fds
+    double open_fds = 0;
+    double max_fds = 0;
+  };
+  /// Reads /proc without allocating.
+  [[nodiscard]] Reading read() const noexcept;
+  /// Writes the families collect() would yield, exactly as a collector's are written, without
+  /// allocating beyond the text.
+  void write_into(detail::ExpositionWriter& writer) const;
+
   Options options_;
   std::string prefix_;
+  std::string stat_path_;    ///< <proc>/<pid>/stat
+  std::string limits_path_;  ///< <proc>/<pid>/limits
+  std::string fd_path_;      ///< <proc>/<pid>/fd
+  /// The six names: virtual_memory_bytes, resident_memory_bytes, start_time_seconds, the
+  /// counter's family name (cpu_seconds) and its sample (cpu_seconds_total), open_fds, max_fds.
+  std::string names_[7];
   double boot_time_ = 0;  ///< seconds since the epoch; 0 when /proc is not readable
   double ticks_ = 100;    ///< clock ticks per second
   double page_size_ = 4096;

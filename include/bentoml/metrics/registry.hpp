@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace bentoml::metrics {
 
@@ -82,6 +84,10 @@ class Registry {
     std::atomic<std::uint64_t> unregistered_at{0};  ///< 0 while registered
     std::atomic<Node*> next{nullptr};
   };
+
+  /// register_family with the mutex held; `wanted` are the names `family` claims.
+  std::shared_ptr<detail::FamilyBase> register_family_locked(
+      std::shared_ptr<detail::FamilyBase> family, const std::vector<std::string>& wanted);
 
   /// Counts registrations and unregistrations (under the mutex); published with release after
   /// the change it counts, so a scrape that reads version v sees every change up to v.

@@ -47,7 +47,8 @@ struct FamilyIdentity {
   MetricType type;
   /// Label indexes in name order: the order prometheus_client writes labels in.
   std::vector<std::uint32_t> sorted_labels;
-  /// How many label names sort before "le", where a histogram bucket's `le` goes.
+  /// How many label names sort before "le", where a histogram bucket's `le` goes (a summary's:
+  /// before "quantile", where its quantile samples' label goes).
   std::uint32_t labels_before_le = 0;
 };
 
