@@ -1,5 +1,5 @@
 // One metrics request: method, path and auth checks, content negotiation, gzip, response.
-#include "request_handler.hpp"
+#include "http/civetweb_handler.hpp"
 
 #include <civetweb.h>
 

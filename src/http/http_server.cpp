@@ -19,8 +19,8 @@
 
 #include "bentoml/metrics/error.hpp"
 #include "bentoml/metrics/http_server.hpp"
-#include "request_handler.hpp"
-#include "tls_support.hpp"
+#include "http/civetweb_handler.hpp"
+#include "http/civetweb_init.hpp"
 
 namespace bentoml::metrics {
 
