@@ -7,6 +7,7 @@
 #include "bentoml/metrics/detail/family.hpp"
 #include "common/header_list.hpp"
 #include "exposition_writer.hpp"
+#include "storage/registry_access.hpp"
 
 namespace bentoml::metrics {
 
@@ -37,8 +38,8 @@ Format negotiate_format(std::string_view accept_header) noexcept {
 void write_latest(std::string& out, const std::vector<const Registry*>& registries, Format format) {
   detail::ExpositionWriter writer(out, format);
   for (const Registry* registry : registries) {
-    registry->for_each_family(
-        [&writer](const detail::FamilyBase& family) { family.write(writer); });
+    detail::RegistryAccess::for_each_family(
+        *registry, [&writer](const detail::FamilyBase& family) { family.write(writer); });
   }
   writer.finish();
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "bentoml/metrics/civetweb_handler.hpp"  // detail::serve_metrics, defined here
 #include "bentoml/metrics/exposition.hpp"
 #include "bentoml/metrics/http_server.hpp"
 #include "gzip.hpp"

@@ -34,7 +34,7 @@ struct Exposer::Impl {
 namespace {
 
 int handle_request(mg_connection* connection, void* data) {
-  return detail::serve_metrics_request(connection, static_cast<Exposer::Impl*>(data)->config);
+  return detail::serve_metrics_request(connection, *static_cast<const detail::EndpointConfig*>(data));
 }
 
 std::string describe(const Exposer::Options& options) {
@@ -234,7 +234,7 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
                 "': " + (error_text[0] != '\0' ? error_text : "unknown error"));
   }
   // Every URI comes here; the handler answers 404 for anything but the path.
-  mg_set_request_handler(impl_->context, "/", &handle_request, impl_.get());
+  mg_set_request_handler(impl_->context, "/", &handle_request, &impl_->config);
   mg_server_port listening[4] = {};
   if (mg_get_server_ports(impl_->context, 4, listening) > 0) impl_->port = listening[0].port;
   impl_->wake_address = wake_address(options.listen.front());

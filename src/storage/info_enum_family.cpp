@@ -1,4 +1,6 @@
-// Info and Enum: construction, validation and children; see bentoml/metrics/info.hpp, enum.hpp.
+// The families behind Info and Enum: validation and children; see detail/info_enum_family.hpp.
+#include "bentoml/metrics/detail/info_enum_family.hpp"
+
 #include <algorithm>
 #include <new>
 #include <string>
@@ -6,15 +8,10 @@
 #include <vector>
 
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
-#include "bentoml/metrics/detail/info_enum_family.hpp"
-#include "bentoml/metrics/detail/metric_setup.hpp"
-#include "bentoml/metrics/enum.hpp"
 #include "bentoml/metrics/error.hpp"
-#include "bentoml/metrics/info.hpp"
 #include "storage/names.hpp"
 
-namespace bentoml::metrics {
-namespace detail {
+namespace bentoml::metrics::detail {
 namespace {
 
 /// A child of `Cell` (default-constructed) followed by its label block, in one allocation.
@@ -37,8 +34,6 @@ void destroy_plain_child(ChildHeader* child) noexcept {
   typed->~Child<Cell>();
   ::operator delete(typed);
 }
-
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 }  // namespace
 
@@ -119,41 +114,4 @@ void EnumFamily::destroy_child(ChildHeader* child) noexcept {
   destroy_plain_child<EnumCell>(child);
 }
 
-}  // namespace detail
-
-void InfoChild::info(std::initializer_list<LabelPair> labels) {
-  std::vector<std::pair<std::string, std::string>> copied;
-  copied.reserve(labels.size());
-  for (const LabelPair& pair : labels) copied.emplace_back(pair.name(), pair.value());
-  info(std::move(copied));
-}
-
-void InfoChild::info(std::vector<std::pair<std::string, std::string>> labels) {
-  family_->check_info(labels);
-  const detail::InfoRecord* now = cell_->current.load(std::memory_order_acquire);
-  if (now != nullptr && now->labels == labels) return;  // unchanged: keep no extra record
-  cell_->publish(new detail::InfoRecord{std::move(labels), nullptr});
-}
-
-std::vector<std::pair<std::string, std::string>> InfoChild::value() const {
-  const detail::InfoRecord* now = cell_->current.load(std::memory_order_acquire);
-  return now == nullptr ? std::vector<std::pair<std::string, std::string>>{} : now->labels;
-}
-
-Info::Info(const Options& options)
-    : MetricBase(detail::register_family(
-          std::make_shared<detail::InfoFamily>(
-              detail::make_identity(detail::MetricType::info, options.name, options.documentation,
-                                    options.labelnames, options.namespace_, options.subsystem, {})),
-          options.registry)) {}
-
-Enum::Enum(const Options& options)
-    : MetricBase(detail::register_family(
-          std::make_shared<detail::EnumFamily>(
-              detail::make_identity(detail::MetricType::stateset, options.name,
-                                    options.documentation, options.labelnames, options.namespace_,
-                                    options.subsystem, {}),
-              options.states),
-          options.registry)) {}
-
-}  // namespace bentoml::metrics
+}  // namespace bentoml::metrics::detail

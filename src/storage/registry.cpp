@@ -11,10 +11,11 @@
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
-#include "exposition/number_format.hpp"
 #include "bentoml/metrics/process_collector.hpp"
 #include "collector/collector_family.hpp"
+#include "exposition/number_format.hpp"
 #include "storage/fork_safety.hpp"
+#include "storage/names.hpp"
 
 namespace bentoml::metrics {
 namespace {
@@ -41,26 +42,6 @@ std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
   return {name};
 }
 
-const char* type_name(detail::MetricType type) {
-  switch (type) {
-    case detail::MetricType::counter:
-      return "counter";
-    case detail::MetricType::gauge:
-      return "gauge";
-    case detail::MetricType::histogram:
-      return "histogram";
-    case detail::MetricType::summary:
-      return "summary";
-    case detail::MetricType::info:
-      return "info";
-    case detail::MetricType::stateset:
-      return "enum";
-    case detail::MetricType::custom:
-      return "collector";
-  }
-  return "metric";
-}
-
 /// A histogram's finite bucket bounds; null for the other types (a summary has none to show).
 const std::vector<double>* bounds_of(const detail::FamilyBase& family) {
   if (family.identity().type != detail::MetricType::histogram) return nullptr;
@@ -72,7 +53,7 @@ const std::vector<double>* bounds_of(const detail::FamilyBase& family) {
 /// labelnames [a, b], unit "", buckets [0.5, 1.0, +Inf])`.
 std::string describe(const detail::FamilyBase& family) {
   const detail::FamilyIdentity& identity = family.identity();
-  std::string text = std::string(type_name(identity.type)) + " '" + identity.name +
+  std::string text = std::string(detail::metric_type_name(identity.type)) + " '" + identity.name +
                      "' (documentation \"" + identity.documentation + "\", labelnames [";
   for (std::size_t i = 0; i < identity.labelnames.size(); ++i) {
     text += (i == 0 ? "" : ", ") + identity.labelnames[i];

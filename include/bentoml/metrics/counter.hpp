@@ -17,7 +17,6 @@
 #include "bentoml/metrics/count_exceptions.hpp"
 #include "bentoml/metrics/detail/counter_family.hpp"
 #include "bentoml/metrics/detail/metric_base.hpp"
-#include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
 

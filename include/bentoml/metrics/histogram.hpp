@@ -17,7 +17,6 @@
 #include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/detail/metric_base.hpp"
-#include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
 #include "bentoml/metrics/timer.hpp"
