@@ -7,35 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "storage/child_memory.hpp"
 #include "storage/names.hpp"
 
 namespace bentoml::metrics::detail {
-namespace {
-
-/// A child of `Cell` (default-constructed) followed by its label block, in one allocation.
-template <class Cell>
-ChildHeader* make_plain_child(const FamilyIdentity& identity, const std::string_view* values) {
-  const std::size_t count = identity.labelnames.size();
-  char* memory =
-      static_cast<char*>(::operator new(sizeof(Child<Cell>) + label_block_size(values, count)));
-  auto* child = new (memory) Child<Cell>();
-  write_label_block(memory + sizeof(Child<Cell>), values, count);
-  child->labels = memory + sizeof(Child<Cell>);
-  child->hash = hash_values(values, count);
-  child->created = unix_time_now();
-  return child;
-}
-
-template <class Cell>
-void destroy_plain_child(ChildHeader* child) noexcept {
-  auto* typed = static_cast<Child<Cell>*>(child);
-  typed->~Child<Cell>();
-  ::operator delete(typed);
-}
-
-}  // namespace
 
 InfoCell::~InfoCell() {
   const InfoRecord* record = current.load(std::memory_order_acquire);
@@ -77,11 +53,11 @@ void InfoFamily::check_info(std::vector<std::pair<std::string, std::string>>& la
 }
 
 ChildHeader* InfoFamily::make_child(const std::string_view* values) {
-  return make_plain_child<InfoCell>(identity(), values);
+  return new_child<InfoCell>(identity(), values);
 }
 
 void InfoFamily::destroy_child(ChildHeader* child) noexcept {
-  destroy_plain_child<InfoCell>(child);
+  delete_child<InfoCell>(child, false);
 }
 
 EnumFamily::EnumFamily(FamilyIdentity identity, std::vector<std::string> states)
@@ -107,11 +83,11 @@ std::uint32_t EnumFamily::index_of(std::string_view state) const {
 }
 
 ChildHeader* EnumFamily::make_child(const std::string_view* values) {
-  return make_plain_child<EnumCell>(identity(), values);
+  return new_child<EnumCell>(identity(), values);
 }
 
 void EnumFamily::destroy_child(ChildHeader* child) noexcept {
-  destroy_plain_child<EnumCell>(child);
+  delete_child<EnumCell>(child, false);
 }
 
 }  // namespace bentoml::metrics::detail
