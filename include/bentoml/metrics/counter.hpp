@@ -22,9 +22,6 @@
 
 namespace bentoml::metrics {
 
-/// Exemplar labels, e.g. `{{"trace_id", "abc"}}` (exposed in OpenMetrics only).
-using Exemplar = std::initializer_list<LabelPair>;
-
 /// One counter series. Valid for the life of its metric, even after remove().
 class CounterChild {
  public:

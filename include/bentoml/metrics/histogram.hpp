@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "bentoml/metrics/buckets.hpp"
-#include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/detail/metric_base.hpp"
 #include "bentoml/metrics/labels.hpp"
