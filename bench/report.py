@@ -1,5 +1,5 @@
 """Prints bench/run's table from its results folder: medians, ratios, memory, instructions,
-HTTP scrapes, and the targets of issue 3 (met or missed, by how much)."""
+HTTP scrapes, and the performance targets (met or missed, by how much)."""
 import json
 import os
 import re
@@ -123,10 +123,10 @@ if text:
         if ours and theirs:
             print(f"  {encoding}: {ours[0] / theirs[0]:.1f}x the requests/s of prometheus-cpp")
 
-# ---- targets of issue 3 ------------------------------------------------------------------------
+# ---- performance targets -----------------------------------------------------------------------
 
 print()
-print("Targets of issue 3 (this run)")
+print("Performance targets (this run)")
 
 
 def target(name, measured, goal, met, shown):
@@ -178,10 +178,10 @@ for kind in ("counter", "histogram"):
            ratio is not None and ratio <= 0.5,
            f"{ratio:.2f}x ({found[0]:.0f} / {found[1]:.0f})" if found else "")
 
-# ---- multiprocess mode (issue 10) ---------------------------------------------------------------
+# ---- multiprocess mode ----------------------------------------------------------------------------
 
 print()
-print("Multiprocess mode (issue 10): recording into the mapped files / recording in process memory")
+print("Multiprocess mode: recording into the mapped files / recording in process memory")
 print(f"  {'workload':<22}{'threads':>8}{'single':>11}{'multiproc':>12}{'ratio':>8}")
 for workload in ("counter_inc", "gauge_set", "histogram_observe", "summary_observe"):
     for detail in ("1", "2"):

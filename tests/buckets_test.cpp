@@ -16,7 +16,7 @@ namespace metrics = bentoml::metrics;
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using metrics::testing::kInf;
 const double kNaN = std::nan("");
 
 using metrics::testing::error_of;

@@ -18,7 +18,7 @@ using metrics::testing::contains;
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using metrics::testing::kInf;
 
 /// One family of each kind, with escaping, units and _created (the same families as
 /// prometheus_client 0.16 builds from CounterMetricFamily & co.; expected text below is its

@@ -19,11 +19,7 @@ using metrics::testing::sample_value;
 
 namespace {
 
-class Counter : public ::testing::Test {
- protected:
-  void SetUp() override { metrics::testing::enable_created_series(); }
-  metrics::Registry registry;
-};
+class Counter : public metrics::testing::RegistryTest {};
 
 using metrics::testing::error_of;
 

@@ -18,9 +18,8 @@ using metrics::testing::parse_exposition;
 
 namespace {
 
-class Exposition : public ::testing::Test {
+class Exposition : public metrics::testing::RegistryTest {
  protected:
-  void SetUp() override { metrics::testing::enable_created_series(); }
   void TearDown() override { metrics::testing::enable_created_series(); }
 
   /// One metric of each type, with labels, recorded into.
@@ -31,7 +30,6 @@ class Exposition : public ::testing::Test {
     summary.observe(2);
   }
 
-  metrics::Registry registry;
   metrics::Counter counter{{.name = "requests",
                             .documentation = "Requests",
                             .labelnames = {"code"},

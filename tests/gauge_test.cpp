@@ -19,11 +19,7 @@ using metrics::testing::sample_value;
 
 namespace {
 
-class Gauge : public ::testing::Test {
- protected:
-  void SetUp() override { metrics::testing::enable_created_series(); }
-  metrics::Registry registry;
-};
+class Gauge : public metrics::testing::RegistryTest {};
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -21,24 +21,11 @@ using metrics::testing::sample_value;
 
 namespace {
 
-class Histogram : public ::testing::Test {
- protected:
-  void SetUp() override { metrics::testing::enable_created_series(); }
-  metrics::Registry registry;
-};
+class Histogram : public metrics::testing::RegistryTest {};
 
 using Options = metrics::Histogram::Options;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-/// The error message of constructing a histogram from `options`, or "no exception".
-std::string construction_error(const Options& options) {
-  try {
-    metrics::Histogram histogram(options);
-  } catch (const metrics::Error& error) {
-    return error.what();
-  }
-  return "no exception";
-}
+using metrics::testing::kInf;
+constexpr auto construction_error = metrics::testing::construction_error<metrics::Histogram>;
 
 }  // namespace
 

@@ -17,22 +17,11 @@ using metrics::testing::sample_value;
 
 namespace {
 
-class Summary : public ::testing::Test {
- protected:
-  void SetUp() override { metrics::testing::enable_created_series(); }
-  metrics::Registry registry;
-};
+class Summary : public metrics::testing::RegistryTest {};
 
 using Options = metrics::Summary::Options;
 
-std::string construction_error(const Options& options) {
-  try {
-    metrics::Summary summary(options);
-  } catch (const metrics::Error& error) {
-    return error.what();
-  }
-  return "no exception";
-}
+constexpr auto construction_error = metrics::testing::construction_error<metrics::Summary>;
 
 }  // namespace
 

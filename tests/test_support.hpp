@@ -1,12 +1,16 @@
-// Helpers shared by the unit and concurrency tests: reading exposition text back.
+// Helpers shared by the unit and concurrency tests: the common fixture, expected errors, and
+// reading exposition text back.
 //
 // `parse_exposition` is a small, strict parser of text 0.0.4 and OpenMetrics 1.0.0 written for the
 // tests (independent of the library's writer): every line must be a known comment or a
 // well-formed sample of the family its `# TYPE` line announced, or the parse reports an error.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -68,6 +72,21 @@ inline bool contains(const std::string& what, const std::string& part) {
 
 /// Tests that read `_created` series switch them on, whatever another test left.
 inline void enable_created_series() { metrics::enable_created_metrics(); }
+
+/// The fixture of most tests: a registry of their own, `_created` series on.
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { enable_created_series(); }
+  metrics::Registry registry;
+};
+
+/// The metrics::Error message of constructing a `Metric` from `options`, or "no exception".
+template <class Metric>
+std::string construction_error(const typename Metric::Options& options) {
+  return error_of([&options] { Metric metric(options); });
+}
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using Labels = std::map<std::string, std::string>;
 

@@ -2,21 +2,46 @@
 // in both formats and compresses it at each level, printing the median time of 21 runs, the size,
 // and the link speed below which the level's extra CPU time is won back by the bytes it saves
 // against level 1 (saved bits / extra seconds). The Exposer's default gzip_level comes from this.
+// It compresses with zlib as the Exposer does (one deflate call, gzip framing, default window,
+// memory level and strategy), through the public API and zlib only.
 //
 //   gzip_levels [series]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 #include "bentoml/metrics.hpp"
-#include "http/gzip.hpp"  // the Exposer's own compression, measured as it runs
 
 namespace metrics = bentoml::metrics;
-using bentoml::metrics::detail::gzip_compress;
 
 namespace {
+
+/// Replaces `out` with the gzip encoding of `in` at zlib `level`, as the Exposer's responses.
+void gzip_compress(const std::string& in, std::string& out, int level) {
+  z_stream stream{};
+  // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
+  if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    std::fprintf(stderr, "gzip_levels: deflateInit2 failed at level %d\n", level);
+    std::exit(1);
+  }
+  out.resize(deflateBound(&stream, static_cast<uLong>(in.size())));
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  stream.avail_in = static_cast<uInt>(in.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (result != Z_STREAM_END) {
+    std::fprintf(stderr, "gzip_levels: deflate failed at level %d\n", level);
+    std::exit(1);
+  }
+}
 
 /// Median wall time of 21 calls of `work`, in milliseconds.
 template <class Work>

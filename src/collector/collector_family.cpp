@@ -83,8 +83,6 @@ void append_claimed(const MetricFamily& family, std::vector<std::string>& names)
   }
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 using LabelView = std::pair<std::string_view, std::string_view>;
 
 /// The sample's labels sorted by name, into `sorted` (reused between samples).

@@ -7,6 +7,7 @@
 #include "bentoml/metrics/detail/family.hpp"
 #include "common/header_list.hpp"
 #include "exposition_writer.hpp"
+#include "storage/registry_access.hpp"
 
 namespace bentoml::metrics {
 
@@ -39,8 +40,8 @@ void write_registries(std::string& out, const Registry* const* registries, std::
                       Format format) {
   detail::ExpositionWriter writer(out, format);
   for (std::size_t i = 0; i < count; ++i) {
-    registries[i]->for_each_family(
-        [&writer](const detail::FamilyBase& family) { family.write(writer); });
+    detail::RegistryAccess::for_each_family(
+        *registries[i], [&writer](const detail::FamilyBase& family) { family.write(writer); });
   }
   writer.finish();
 }

@@ -30,14 +30,15 @@ class ExpositionWriter {
   void header(std::string_view name, std::string_view documentation, std::string_view type,
               std::string_view unit);
 
-  /// `<name><suffix>{labels} value`. `le` (if not null) is inserted among the child's labels in
-  /// sorted order: `le_value` is its already-formatted value.
+  /// `<name><suffix>{labels} value`: the child's labels, sorted by name.
   void sample(std::string_view name, std::string_view suffix, const ChildHeader& child,
               double value);
   /// A counter's `_total` line: `whole` + `rest` (the fraction) when `exact`, else `rest` alone
   /// is the whole value as a double (integer parts past 2^64).
   void counter_sample(std::string_view name, const ChildHeader& child, bool exact,
                       std::uint64_t whole, double rest, const ExemplarReading* exemplar);
+  /// `<name>_bucket{labels} cumulative` with `le` (its formatted bound, see le_value) among the
+  /// child's labels in sorted order, and the bucket's exemplar in OpenMetrics when not null.
   void bucket_sample(std::string_view name, const ChildHeader& child, std::string_view le,
                      std::uint64_t cumulative, const ExemplarReading* exemplar);
   /// A summary's `<name>{labels,quantile="<quantile>"} value` (`quantile` already formatted;
@@ -57,6 +58,8 @@ class ExpositionWriter {
   void finish();
 
  private:
+  /// `{labels}` of `child`, with `<extra_name>="<le>"` (`le`, or `quantile` for summaries) in its
+  /// sorted place unless `le` is empty.
   void labels(const ChildHeader& child, std::string_view le, std::string_view extra_name = "le");
   /// Renders `child`'s labels, sorted and escaped, split where `le` goes; reused for every line
   /// of the same child (a histogram writes ~28 lines per child).

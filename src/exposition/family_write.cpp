@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/gauge_family.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "exposition_writer.hpp"
 
@@ -52,6 +53,7 @@ class ReadingGuard {
 
 }  // namespace
 
+template <>
 void CounterFamily::write(ExpositionWriter& writer) const {
   if (writer.openmetrics()) {
     writer.header(name(), identity(), "counter");
@@ -74,6 +76,7 @@ void CounterFamily::write(ExpositionWriter& writer) const {
   write_created_family(writer, *this);
 }
 
+template <>
 void GaugeFamily::write(ExpositionWriter& writer) const {
   writer.header(name(), identity(), "gauge");
   for_each_active(*this, [&](const ChildHeader& child) {

@@ -12,6 +12,7 @@
 #include "exposition_writer.hpp"
 #include "multiprocess/aggregator.hpp"
 #include "multiprocess/store.hpp"
+#include "storage/registry_access.hpp"
 
 namespace bentoml::metrics::detail {
 namespace {
@@ -71,8 +72,9 @@ MultiProcessCollector::MultiProcessCollector(Registry& registry, const std::stri
                     : "MultiProcessCollector: '" + directory_ + "' is not a directory");
   }
   static std::atomic<int> collectors{0};
-  registry.register_family(std::make_shared<detail::AggregateFamily>(
-      directory_, collectors.fetch_add(1, std::memory_order_relaxed) + 1));
+  detail::RegistryAccess::register_family(
+      registry, std::make_shared<detail::AggregateFamily>(
+                    directory_, collectors.fetch_add(1, std::memory_order_relaxed) + 1));
 }
 
 void write_aggregate(std::string& out, const std::string& directory, Format format) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "bentoml/metrics/detail/family.hpp"
+#include "storage/external_values.hpp"
 #include "bentoml/metrics/multiprocess.hpp"
 
 namespace bentoml::metrics::detail {

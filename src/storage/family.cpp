@@ -1,20 +1,18 @@
-// Families: child creation, remove/clear, label blocks, and the per-type child layouts.
+// What every family shares: child lookup and creation, remove/clear, label blocks, child memory.
 #include "bentoml/metrics/detail/family.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <new>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "bentoml/metrics/detail/counter_family.hpp"
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
-#include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "storage/child_memory.hpp"
 #include "storage/fork_safety.hpp"
 
 namespace bentoml::metrics::detail {
@@ -52,54 +50,26 @@ void write_label_block(char* destination, const std::string_view* values, std::s
   }
 }
 
-namespace {
-
-/// Allocates a Child<Cell> followed by `cell_bytes` of cell storage (64-byte aligned) and the
-/// label block; returns the child and the cell storage.
-template <class Cell>
-struct ChildAllocation {
-  void* memory;
-  char* cell_storage;
-  char* label_storage;
-};
-
-/// Children with a shard (cell_bytes > 0) are cache-line aligned so the shard's hot words share
-/// no line with the header; counters and gauges use the default alignment, which costs no
-/// padding (glibc's aligned allocation would waste up to 64 bytes a child).
-template <class Cell>
-ChildAllocation<Cell> allocate_child(std::size_t cell_bytes, const FamilyIdentity& identity,
-                                     const std::string_view* values) {
-  const std::size_t header = (sizeof(Child<Cell>) + kCacheLine - 1) / kCacheLine * kCacheLine;
-  const std::size_t cell_offset = cell_bytes == 0 ? sizeof(Child<Cell>) : header;
+ChildMemory allocate_child(std::size_t record_size, std::size_t cell_bytes,
+                           const FamilyIdentity& identity, const std::string_view* values) {
+  const std::size_t cell_offset =
+      cell_bytes == 0 ? record_size : (record_size + kCacheLine - 1) / kCacheLine * kCacheLine;
   const std::size_t labels_offset = cell_offset + cell_bytes;
-  const std::size_t labels_size = label_block_size(values, identity.labelnames.size());
+  const std::size_t count = identity.labelnames.size();
+  const std::size_t size = labels_offset + label_block_size(values, count);
   char* memory =
-      static_cast<char*>(cell_bytes == 0 ? ::operator new(labels_offset + labels_size)
-                                         : allocate_aligned(labels_offset + labels_size));
-  write_label_block(memory + labels_offset, values, identity.labelnames.size());
+      static_cast<char*>(cell_bytes == 0 ? ::operator new(size) : allocate_aligned(size));
+  write_label_block(memory + labels_offset, values, count);
   return {memory, memory + cell_offset, memory + labels_offset};
 }
 
-template <class Cell>
-void finish_child(ChildHeader* child, const char* labels, const std::string_view* values,
-                  std::size_t count) {
-  child->labels = labels;
-  child->hash = hash_values(values, count);
-  child->created = unix_time_now();
-}
-
-template <class Cell>
-void destroy_child_of(ChildHeader* child, bool aligned) noexcept {
-  auto* typed = static_cast<Child<Cell>*>(child);
-  typed->~Child<Cell>();
+void free_child(void* record, bool aligned) noexcept {
   if (aligned) {
-    free_aligned(typed);
+    free_aligned(record);
   } else {
-    ::operator delete(typed);
+    ::operator delete(record);
   }
 }
-
-}  // namespace
 
 // ---- FamilyBase -----------------------------------------------------------------------------
 
@@ -128,6 +98,8 @@ ChildHeader* FamilyBase::get_or_create(const std::string_view* values, std::uint
   ChildHeader* child = index_.find(values, hash);
   if (child == nullptr) {
     child = make_child(values);
+    child->hash = hash;
+    child->created = unix_time_now();
     index_.insert_locked(child);
   } else if (!child->active.load(std::memory_order_relaxed)) {
     // Revived after remove(): the same storage comes back, so handles never dangle and memory
@@ -195,171 +167,6 @@ void FamilyBase::clear() {
        child = child->next_in_order.load(std::memory_order_acquire)) {
     child->active.store(false, std::memory_order_release);
   }
-}
-
-// ---- per-type children ----------------------------------------------------------------------
-
-ChildHeader* CounterFamily::make_child(const std::string_view* values) {
-  ExternalValues* external = external_values();
-  std::atomic<std::uint64_t>* word =
-      external != nullptr ? external->word(identity(), "_total", values, nullptr) : nullptr;
-  auto allocation = allocate_child<CounterStorage>(0, identity(), values);
-  auto* child = new (allocation.memory) Child<CounterStorage>();
-  if (word != nullptr) child->cell.value.bind_shared_word(word);
-  finish_child<CounterStorage>(child, allocation.label_storage, values, label_count());
-  return child;
-}
-
-void CounterFamily::destroy_child(ChildHeader* child) noexcept {
-  destroy_child_of<CounterStorage>(child, false);
-}
-
-ChildHeader* GaugeFamily::make_child(const std::string_view* values) {
-  ExternalValues* external = external_values();
-  std::atomic<std::uint64_t>* word =
-      external != nullptr ? external->word(identity(), "", values, nullptr) : nullptr;
-  auto allocation = allocate_child<GaugeCell>(0, identity(), values);
-  auto* child = new (allocation.memory) Child<GaugeCell>();
-  if (word != nullptr) child->cell.bind_shared_word(word);
-  finish_child<GaugeCell>(child, allocation.label_storage, values, label_count());
-  return child;
-}
-
-void GaugeFamily::destroy_child(ChildHeader* child) noexcept {
-  destroy_child_of<GaugeCell>(child, false);
-}
-
-HistogramFamily::HistogramFamily(FamilyIdentity identity, std::vector<double> finite_bounds)
-    : FamilyBase(std::move(identity)), bounds_(std::move(finite_bounds)) {}
-
-ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
-  if (ExternalValues* external = external_values()) {
-    return make_multiprocess_child(*external, values);
-  }
-  const std::size_t words = HistogramShard::words(bounds_.size() + 1);
-  const std::size_t shard_bytes = words * sizeof(std::atomic<std::uint64_t>);
-  // With quantiles, a SummaryQuantiles* follows the shard; without, the layout is unchanged.
-  const std::size_t extra = quantile_settings_ != nullptr ? sizeof(SummaryQuantiles*) : 0;
-  auto allocation = allocate_child<HistogramCell>(shard_bytes + extra, identity(), values);
-  auto* shard = reinterpret_cast<std::atomic<std::uint64_t>*>(allocation.cell_storage);
-  for (std::size_t i = 0; i < words; ++i) {
-    // The storage is 64-byte aligned and words * 8 bytes long (allocate_child).
-    new (&shard[i]) std::atomic<std::uint64_t>(0);  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
-  }
-  auto* child = new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), shard);
-  if (quantile_settings_ != nullptr) {
-    SummaryQuantiles* created = nullptr;
-    try {
-      created = new SummaryQuantiles(*quantile_settings_, child->cell);
-    } catch (...) {
-      child->~Child<HistogramCell>();
-      free_aligned(child);
-      throw;
-    }
-    // quantiles_offset_ (set before any child exists) is where the shard ends.
-    std::memcpy(static_cast<char*>(allocation.memory) + quantiles_offset_, &created,
-                sizeof created);
-  }
-  finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
-  return child;
-}
-
-ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
-                                                      const std::string_view* values) {
-  // The entries in prometheus_client's order, so that the files are the bytes Python writes: a
-  // histogram's `_sum` then its buckets, a summary's `_count` then its `_sum`.
-  const std::size_t bucket_count = bounds_.size() + 1;
-  std::vector<std::atomic<std::uint64_t>*> buckets(bucket_count);
-  std::atomic<std::uint64_t>* sum = nullptr;
-  if (identity().type == MetricType::histogram) {
-    sum = external.word(identity(), "_sum", values, nullptr);
-    for (std::size_t i = 0; i < bucket_count; ++i) {
-      const double bound =
-          i < bounds_.size() ? bounds_[i] : std::numeric_limits<double>::infinity();
-      buckets[i] = external.word(identity(), "_bucket", values, &bound);
-    }
-  } else {
-    buckets[0] = external.word(identity(), "_count", values, nullptr);
-    sum = external.word(identity(), "_sum", values, nullptr);
-  }
-  const std::size_t bytes =
-      sizeof(MultiprocessHistogramWords) + (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);
-  auto allocation = allocate_child<HistogramCell>(bytes, identity(), values);
-  // The storage is `bytes` long, 64-byte aligned (allocate_child).
-  auto* words = new (allocation.cell_storage)  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
-      MultiprocessHistogramWords{sum, {buckets[0]}};
-  for (std::size_t i = 1; i < bucket_count; ++i) words->buckets[i] = buckets[i];
-  auto* child =
-      new (allocation.memory) Child<HistogramCell>(bounds_.data(), bounds_.size(), nullptr);
-  child->cell.bind_multiprocess(words);
-  finish_child<HistogramCell>(child, allocation.label_storage, values, label_count());
-  return child;
-}
-
-void HistogramFamily::set_quantiles(std::unique_ptr<QuantileSettings> settings) {
-  quantile_settings_ = std::move(settings);
-  // After the child's header (rounded to a cache line, as allocate_child lays it out) and its
-  // shard. Fixed before any child exists: handles and scrapes read it without synchronizing.
-  const std::size_t header =
-      (sizeof(Child<HistogramCell>) + kCacheLine - 1) / kCacheLine * kCacheLine;
-  quantiles_offset_ =
-      header + HistogramShard::words(bounds_.size() + 1) * sizeof(std::atomic<std::uint64_t>);
-}
-
-void HistogramFamily::destroy_child(ChildHeader* child) noexcept {
-  delete quantiles(child);
-  destroy_child_of<HistogramCell>(child, true);
-}
-
-// ---- after fork() ---------------------------------------------------------------------------
-
-namespace {
-template <class Cell, class Visit>
-void for_each_child_cell(const FamilyBase& family, Visit&& visit) {
-  for (ChildHeader* child = family.first_child(); child != nullptr;
-       child = child->next_in_order.load(std::memory_order_relaxed)) {
-    visit(static_cast<Child<Cell>*>(child)->cell);
-  }
-}
-}  // namespace
-
-void CounterFamily::after_fork_in_child() noexcept {
-  for_each_child_cell<CounterStorage>(*this,
-                                      [](CounterStorage& cell) { cell.after_fork_in_child(); });
-}
-
-void GaugeFamily::after_fork_in_child() noexcept {
-  for_each_child_cell<GaugeCell>(*this, [](GaugeCell& cell) { cell.after_fork_in_child(); });
-}
-
-// A scrape zeroes a copy before it flips (histogram_shard.hpp), so it must not be copied half
-// done into a child: the fork waits for it (scrapes never wait for writers, so this is short).
-void HistogramFamily::before_fork() noexcept {
-  while (reading_.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
-  // A quantile series' mutex guards its window: held across fork() so no copy is half updated.
-  for (ChildHeader* child = first_child(); child != nullptr;
-       child = child->next_in_order.load(std::memory_order_relaxed)) {
-    if (SummaryQuantiles* window = quantiles(child)) window->lock_for_fork();
-  }
-}
-
-void HistogramFamily::unlock_quantiles_after_fork() noexcept {
-  for (ChildHeader* child = first_child(); child != nullptr;
-       child = child->next_in_order.load(std::memory_order_relaxed)) {
-    if (SummaryQuantiles* window = quantiles(child)) window->unlock_after_fork();
-  }
-}
-
-void HistogramFamily::after_fork_in_parent() noexcept {
-  unlock_quantiles_after_fork();
-  reading_.clear(std::memory_order_release);
-}
-
-void HistogramFamily::after_fork_in_child() noexcept {
-  unlock_quantiles_after_fork();
-  reading_.clear(std::memory_order_relaxed);
-  for_each_child_cell<HistogramCell>(*this,
-                                     [](HistogramCell& cell) { cell.after_fork_in_child(); });
 }
 
 }  // namespace bentoml::metrics::detail

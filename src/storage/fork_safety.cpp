@@ -10,14 +10,9 @@
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/thread_slot.hpp"
 #include "bentoml/metrics/registry.hpp"
+#include "storage/registry_access.hpp"
 
 namespace bentoml::metrics::detail {
-
-/// Reaches the mutexes the handlers take (a friend of Registry).
-struct ForkHandlers {
-  static std::mutex& mutex_of(Registry& registry) noexcept { return registry.registration_mutex_; }
-};
-
 namespace {
 
 struct Tracked {
@@ -43,7 +38,7 @@ Tracked& tracked() {
 void before_fork() {
   Tracked& all = tracked();
   all.mutex.lock();
-  for (Registry* registry : all.registries) ForkHandlers::mutex_of(*registry).lock();
+  for (Registry* registry : all.registries) RegistryAccess::registration_mutex(*registry).lock();
   for (FamilyBase* family : all.families) family->creation_mutex().lock();
   for (FamilyBase* family : all.families) family->before_fork();
   for (ForkParticipant* participant : all.participants) participant->before_fork();
@@ -51,7 +46,7 @@ void before_fork() {
 
 void release_all(Tracked& all) {
   for (FamilyBase* family : all.families) family->creation_mutex().unlock();
-  for (Registry* registry : all.registries) ForkHandlers::mutex_of(*registry).unlock();
+  for (Registry* registry : all.registries) RegistryAccess::registration_mutex(*registry).unlock();
 }
 
 void after_fork_in_parent() {
@@ -77,39 +72,41 @@ void install_handlers_once() {
                  [] { pthread_atfork(&before_fork, &after_fork_in_parent, &after_fork_in_child); });
 }
 
+// One way of tracking for every kind of object: its container in Tracked, under the mutex.
+std::unordered_set<FamilyBase*>& tracked_of(Tracked& all, FamilyBase* /*kind*/) {
+  return all.families;
+}
+std::unordered_set<Registry*>& tracked_of(Tracked& all, Registry* /*kind*/) {
+  return all.registries;
+}
+
+template <class Object>
+void track(Object* object) {
+  install_handlers_once();
+  Tracked& all = tracked();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  tracked_of(all, object).insert(object);
+}
+
+template <class Object>
+void untrack(Object* object) noexcept {
+  Tracked& all = tracked();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  tracked_of(all, object).erase(object);
+}
+
 }  // namespace
 
-void track_for_fork(FamilyBase* family) {
-  install_handlers_once();
-  Tracked& all = tracked();
-  std::lock_guard<std::mutex> lock(all.mutex);
-  all.families.insert(family);
-}
-
-void untrack_for_fork(FamilyBase* family) noexcept {
-  Tracked& all = tracked();
-  std::lock_guard<std::mutex> lock(all.mutex);
-  all.families.erase(family);
-}
-
-void track_for_fork(Registry* registry) {
-  install_handlers_once();
-  Tracked& all = tracked();
-  std::lock_guard<std::mutex> lock(all.mutex);
-  all.registries.insert(registry);
-}
+void track_for_fork(FamilyBase* family) { track(family); }
+void untrack_for_fork(FamilyBase* family) noexcept { untrack(family); }
+void track_for_fork(Registry* registry) { track(registry); }
+void untrack_for_fork(Registry* registry) noexcept { untrack(registry); }
 
 void track_for_fork(ForkParticipant* participant) {
   install_handlers_once();
   Tracked& all = tracked();
   std::lock_guard<std::mutex> lock(all.mutex);
   all.participants.push_back(participant);
-}
-
-void untrack_for_fork(Registry* registry) noexcept {
-  Tracked& all = tracked();
-  std::lock_guard<std::mutex> lock(all.mutex);
-  all.registries.erase(registry);
 }
 
 }  // namespace bentoml::metrics::detail

@@ -1,7 +1,11 @@
-// Internal: the Prometheus name rules, shared by metrics, Info labels and collectors.
+// Internal: the Prometheus name rules, shared by metrics, Info labels, exemplars and collectors,
+// and the words error messages use for them.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "bentoml/metrics/detail/family.hpp"
 
 namespace bentoml::metrics::detail {
 
@@ -9,5 +13,11 @@ namespace bentoml::metrics::detail {
 bool valid_metric_name(std::string_view name);
 /// [a-zA-Z_][a-zA-Z0-9_]*
 bool valid_label_name(std::string_view name);
+
+/// The type's name in error messages: "counter", ..., "enum" (stateset), "collector" (custom).
+const char* metric_type_name(MetricType type);
+
+/// `text` in single quotes, as error messages cite names and values.
+std::string quoted(std::string_view text);
 
 }  // namespace bentoml::metrics::detail

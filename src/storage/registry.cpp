@@ -11,10 +11,11 @@
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
-#include "exposition/number_format.hpp"
 #include "bentoml/metrics/process_collector.hpp"
 #include "collector/collector_family.hpp"
+#include "exposition/number_format.hpp"
 #include "storage/fork_safety.hpp"
+#include "storage/names.hpp"
 
 namespace bentoml::metrics {
 namespace {
@@ -39,26 +40,6 @@ std::vector<std::string> claimed_names(const detail::FamilyBase& family) {
       return static_cast<const detail::CollectorFamily&>(family).claimed_names();
   }
   return {name};
-}
-
-const char* type_name(detail::MetricType type) {
-  switch (type) {
-    case detail::MetricType::counter:
-      return "counter";
-    case detail::MetricType::gauge:
-      return "gauge";
-    case detail::MetricType::histogram:
-      return "histogram";
-    case detail::MetricType::summary:
-      return "summary";
-    case detail::MetricType::info:
-      return "info";
-    case detail::MetricType::stateset:
-      return "enum";
-    case detail::MetricType::custom:
-      return "collector";
-  }
-  return "metric";
 }
 
 /// A histogram's finite bucket bounds; null for the other types (a summary has none to show).
@@ -94,7 +75,7 @@ bool same_quantiles(const detail::QuantileSettings* a, const detail::QuantileSet
 /// labelnames [a, b], unit "", buckets [0.5, 1.0, +Inf])`.
 std::string describe(const detail::FamilyBase& family) {
   const detail::FamilyIdentity& identity = family.identity();
-  std::string text = std::string(type_name(identity.type)) + " '" + identity.name +
+  std::string text = std::string(detail::metric_type_name(identity.type)) + " '" + identity.name +
                      "' (documentation \"" + identity.documentation + "\", labelnames [";
   for (std::size_t i = 0; i < identity.labelnames.size(); ++i) {
     text += (i == 0 ? "" : ", ") + identity.labelnames[i];

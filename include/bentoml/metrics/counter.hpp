@@ -17,14 +17,10 @@
 #include "bentoml/metrics/count_exceptions.hpp"
 #include "bentoml/metrics/detail/counter_family.hpp"
 #include "bentoml/metrics/detail/metric_base.hpp"
-#include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
 
 namespace bentoml::metrics {
-
-/// Exemplar labels, e.g. `{{"trace_id", "abc"}}` (exposed in OpenMetrics only).
-using Exemplar = std::initializer_list<LabelPair>;
 
 /// One counter series. Valid for the life of its metric, even after remove().
 class CounterChild {

@@ -17,9 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/gauge_family.hpp"
 #include "bentoml/metrics/detail/metric_base.hpp"
-#include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
 #include "bentoml/metrics/timer.hpp"

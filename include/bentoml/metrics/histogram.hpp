@@ -14,10 +14,8 @@
 #include <vector>
 
 #include "bentoml/metrics/buckets.hpp"
-#include "bentoml/metrics/counter.hpp"
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/detail/metric_base.hpp"
-#include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/registry.hpp"
 #include "bentoml/metrics/timer.hpp"

@@ -75,9 +75,8 @@ class Exposer {
   /// Stops the server and joins its threads (within milliseconds); later calls do nothing.
   void stop() noexcept;
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -7,6 +7,7 @@
 // iterator pair). Both hold views: they live for the duration of the call only.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,9 @@ class LabelPair {
   std::string_view name_;
   std::string_view value_;
 };
+
+/// Exemplar labels, e.g. `{{"trace_id", "abc"}}` (exposed in OpenMetrics only): what counters
+/// and histograms take with an increment or observation.
+using Exemplar = std::initializer_list<LabelPair>;
 
 }  // namespace bentoml::metrics

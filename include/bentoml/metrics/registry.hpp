@@ -26,7 +26,7 @@ class Collector;
 
 namespace detail {
 class FamilyBase;
-struct ForkHandlers;
+struct RegistryAccess;
 }  // namespace detail
 
 class Registry {
@@ -56,27 +56,14 @@ class Registry {
   /// Removes a collector (Python's `registry.unregister(collector)`); false when not registered.
   bool unregister(const Collector& collector);
 
-  /// Internal: adds `family` and returns it, or returns the registered family identical to it
+ private:
+  /// The library's own uses (src/storage/registry_access.hpp): registering a metric's family,
+  /// walking the families at a scrape, holding the mutex across fork().
+  friend struct detail::RegistryAccess;
+
+  /// Adds `family` and returns it, or returns the registered family identical to it
   /// (Options::reuse_identical); throws metrics::Error when one of its names is taken otherwise.
   std::shared_ptr<detail::FamilyBase> register_family(std::shared_ptr<detail::FamilyBase> family);
-
-  /// Internal: calls `visit(const detail::FamilyBase&)` for each family registered at one moment
-  /// (the start of the call), in registration order: a name unregistered and registered again
-  /// meanwhile is visited at most once. Lock-free.
-  template <class Visit>
-  void for_each_family(Visit&& visit) const {
-    // acquire: every node linked and every unregistration made up to this version is visible.
-    const std::uint64_t now = version_.load(std::memory_order_acquire);
-    for (const Node* node = head_.load(std::memory_order_acquire); node != nullptr;
-         node = node->next.load(std::memory_order_acquire)) {
-      if (node->registered_at > now) break;  // registered after the snapshot, as all that follow
-      const std::uint64_t unregistered = node->unregistered_at.load(std::memory_order_relaxed);
-      if (unregistered == 0 || unregistered > now) visit(*node->family);
-    }
-  }
-
- private:
-  friend struct detail::ForkHandlers;  // holds registration_mutex_ across fork()
 
   struct Node {
     std::shared_ptr<detail::FamilyBase> family;

@@ -14,6 +14,9 @@ namespace bentoml::metrics {
 namespace detail {
 /// std::chrono::steady_clock::now() in nanoseconds since its epoch.
 std::int64_t steady_clock_nanoseconds() noexcept;
+/// Seconds since the Unix epoch, as a double: set_to_current_time, exemplar and `_created`
+/// timestamps.
+double unix_time_now() noexcept;
 }  // namespace detail
 
 /// Records elapsed seconds into a histogram, summary or gauge when destroyed.

@@ -1,4 +1,4 @@
-// Internal: the families behind Counter and Gauge. Not part of the API.
+// Internal: the storage and the family behind Counter. Not part of the API.
 #pragma once
 
 #include <initializer_list>
@@ -7,6 +7,7 @@
 #include "bentoml/metrics/detail/counter_cell.hpp"
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/detail/family.hpp"
+#include "bentoml/metrics/detail/value_family.hpp"
 
 namespace bentoml::metrics::detail {
 
@@ -26,6 +27,8 @@ class CounterStorage {
     const ExemplarSlot* slot = exemplar_.load(std::memory_order_acquire);
     return slot != nullptr && slot->load(out);
   }
+  /// Multiprocess mode: the value lives at `word` (a mapped file's). Before publication.
+  void bind_shared_word(std::atomic<std::uint64_t>* word) noexcept { value.bind_shared_word(word); }
   void after_fork_in_child() noexcept {
     if (ExemplarSlot* slot = exemplar_.load(std::memory_order_acquire)) slot->after_fork_in_child();
   }
@@ -34,34 +37,9 @@ class CounterStorage {
   std::atomic<ExemplarSlot*> exemplar_{nullptr};
 };
 
-class CounterFamily final : public FamilyBase {
- public:
-  explicit CounterFamily(FamilyIdentity identity) : FamilyBase(std::move(identity)) {}
-  ~CounterFamily() override { destroy_children(); }
-  static CounterStorage& storage(ChildHeader* child) noexcept {
-    return static_cast<Child<CounterStorage>*>(child)->cell;
-  }
-  void write(ExpositionWriter& writer) const override;
-  void after_fork_in_child() noexcept override;
-
- private:
-  ChildHeader* make_child(const std::string_view* values) override;
-  void destroy_child(ChildHeader* child) noexcept override;
-};
-
-class GaugeFamily final : public FamilyBase {
- public:
-  explicit GaugeFamily(FamilyIdentity identity) : FamilyBase(std::move(identity)) {}
-  ~GaugeFamily() override { destroy_children(); }
-  static GaugeCell& storage(ChildHeader* child) noexcept {
-    return static_cast<Child<GaugeCell>*>(child)->cell;
-  }
-  void write(ExpositionWriter& writer) const override;
-  void after_fork_in_child() noexcept override;
-
- private:
-  ChildHeader* make_child(const std::string_view* values) override;
-  void destroy_child(ChildHeader* child) noexcept override;
-};
+using CounterFamily = ValueFamily<CounterStorage>;
+template <>
+void CounterFamily::write(ExpositionWriter& writer) const;
+extern template class ValueFamily<CounterStorage>;
 
 }  // namespace bentoml::metrics::detail

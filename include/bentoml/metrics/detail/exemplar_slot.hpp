@@ -20,6 +20,7 @@
 
 #include "bentoml/metrics/detail/counter_cell.hpp"
 #include "bentoml/metrics/labels.hpp"
+#include "bentoml/metrics/timer.hpp"  // unix_time_now
 
 namespace bentoml::metrics::detail {
 
@@ -132,8 +133,5 @@ void for_each_exemplar_label(const ExemplarReading& reading, Visit&& visit) {
     at += name_size + value_size;
   }
 }
-
-/// Seconds since the Unix epoch, as a double (the exemplar and `_created` timestamps).
-double unix_time_now() noexcept;
 
 }  // namespace bentoml::metrics::detail

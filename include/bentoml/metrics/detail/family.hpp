@@ -52,23 +52,8 @@ struct FamilyIdentity {
   std::uint32_t labels_before_le = 0;
 };
 
-/// Where a family's values live when they are not in process memory: multiprocess mode's
-/// mapped files (src/multiprocess). Asked under the family's creation mutex, once per sample of
-/// a new child; the words it returns stay valid for the life of the process.
-class ExternalValues {
- public:
-  /// The word (a double) of sample `<name><suffix>` of the series with `values` (label-name
-  /// order), with an `le` label when `le` is not null. Throws metrics::Error naming the metric
-  /// when it cannot provide one.
-  virtual std::atomic<std::uint64_t>* word(const FamilyIdentity& identity, std::string_view suffix,
-                                           const std::string_view* values, const double* le) = 0;
-
- protected:
-  ExternalValues() = default;
-  ExternalValues(const ExternalValues&) = default;
-  ExternalValues& operator=(const ExternalValues&) = default;
-  ~ExternalValues() = default;
-};
+/// Where a family's values live in multiprocess mode (src/storage/external_values.hpp).
+class ExternalValues;
 
 /// Label values arranged in label-name order, on the stack for up to 16 labels.
 class OrderedValues {
@@ -77,15 +62,13 @@ class OrderedValues {
   OrderedValues(const OrderedValues&) = delete;
   OrderedValues& operator=(const OrderedValues&) = delete;
   explicit OrderedValues(std::size_t count)
-      : count_(count), data_(count <= kInline ? inline_ : (heap_.resize(count), heap_.data())) {
+      : data_(count <= kInline ? inline_ : (heap_.resize(count), heap_.data())) {
     for (std::size_t i = 0; i < count; ++i) new (&data_[i]) std::string_view();
   }
   std::string_view& operator[](std::size_t index) noexcept { return data_[index]; }
   [[nodiscard]] const std::string_view* data() const noexcept { return data_; }
-  [[nodiscard]] std::size_t size() const noexcept { return count_; }
 
  private:
-  std::size_t count_;
   union {  // left uninitialized: the constructor sets the `count` entries it uses
     char unused_ = 0;
     std::string_view inline_[kInline];
@@ -165,7 +148,8 @@ class FamilyBase {
   virtual void after_fork_in_child() noexcept;
 
  protected:
-  /// Builds a child for `values` (label-name order) with its label block. Under the mutex.
+  /// Builds a child for `values` (label-name order) with its label block; the caller sets its
+  /// hash and `created`. Under the creation mutex.
   virtual ChildHeader* make_child(const std::string_view* values) = 0;
   virtual void destroy_child(ChildHeader* child) noexcept = 0;
   /// Call from the most-derived destructor: frees every child.
@@ -185,10 +169,5 @@ class FamilyBase {
 /// Allocates `size` bytes aligned to a cache line (children, shards, stripes).
 void* allocate_aligned(std::size_t size);
 void free_aligned(void* pointer) noexcept;
-
-/// The size of the label block for `count` values.
-std::size_t label_block_size(const std::string_view* values, std::size_t count);
-/// Writes the label block for `count` values into `destination` (label_block_size bytes).
-void write_label_block(char* destination, const std::string_view* values, std::size_t count);
 
 }  // namespace bentoml::metrics::detail

@@ -9,10 +9,21 @@
 #include <utility>
 
 #include "bentoml/metrics/detail/family.hpp"
-#include "bentoml/metrics/detail/metric_setup.hpp"
 #include "bentoml/metrics/labels.hpp"
 
 namespace bentoml::metrics::detail {
+
+// The errors of the inline recording paths, thrown out of line (src/metrics/metric_setup.cpp) so
+// that the inline code stays small.
+
+/// Throws metrics::Error: a counter cannot go down.
+[[noreturn]] void throw_bad_increment(const FamilyBase& family, double amount);
+/// Throws metrics::Error: the metric has labels, so record through labels(...).
+[[noreturn]] void throw_labelled(const FamilyBase& family);
+/// Throws metrics::Error: `call` (labels, remove) needs a metric with labels.
+[[noreturn]] void throw_unlabelled(const FamilyBase& family, const char* call);
+/// Throws metrics::Error: set_function cannot work in multiprocess mode.
+[[noreturn]] void throw_set_function_multiprocess(const FamilyBase& family);
 
 /// `Family` is the family type, `ChildHandle` the user-facing child, constructible from
 /// `(ChildHeader*, const Family*)` by this class.

@@ -1,5 +1,5 @@
 // One metrics request: method, path and auth checks, content negotiation, gzip, response.
-#include "request_handler.hpp"
+#include "http/civetweb_handler.hpp"
 
 #include <civetweb.h>
 
@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "bentoml/metrics/civetweb_handler.hpp"  // detail::serve_metrics, defined here
 #include "bentoml/metrics/exposition.hpp"
 #include "bentoml/metrics/http_server.hpp"
 #include "gzip.hpp"

@@ -5,7 +5,7 @@
 // function pointer and kills the process. So TLS is only offered when the first
 // mg_init_library(MG_FEATURES_TLS) of the process says it worked; later calls would report the
 // half-loaded library as working, hence the cached answer.
-#include "tls_support.hpp"
+#include "http/civetweb_init.hpp"
 
 #include <civetweb.h>
 #include <dlfcn.h>

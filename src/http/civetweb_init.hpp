@@ -1,4 +1,5 @@
-// Internal: whether CivetWeb's TLS works in this process, and if not, why.
+// Internal: initialising CivetWeb once per process, without TLS or with it (and if TLS cannot
+// work in this process, why).
 #pragma once
 
 #include <string>

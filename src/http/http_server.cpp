@@ -23,8 +23,8 @@
 
 #include "bentoml/metrics/error.hpp"
 #include "bentoml/metrics/http_server.hpp"
-#include "request_handler.hpp"
-#include "tls_support.hpp"
+#include "http/civetweb_handler.hpp"
+#include "http/civetweb_init.hpp"
 
 namespace bentoml::metrics {
 
@@ -114,7 +114,7 @@ bool accepted_on(const sockaddr_in& local, const std::vector<Listener>& listener
 }
 
 int handle_request(mg_connection* connection, void* data) {
-  return detail::serve_metrics_request(connection, static_cast<Exposer::Impl*>(data)->config);
+  return detail::serve_metrics_request(connection, *static_cast<const detail::EndpointConfig*>(data));
 }
 
 std::string describe(const Exposer::Options& options) {
@@ -342,7 +342,7 @@ Exposer::Exposer(const Options& options) : impl_(std::make_unique<Impl>()) {
                 "': " + (error_text[0] != '\0' ? error_text : "unknown error"));
   }
   // Every URI comes here; the handler answers 404 for anything but the path.
-  mg_set_request_handler(impl_->context, "/", &handle_request, impl_.get());
+  mg_set_request_handler(impl_->context, "/", &handle_request, &impl_->config);
   mg_server_port listening[16] = {};
   const int count = mg_get_server_ports(impl_->context, 16, listening);
   if (count > 0) impl_->port = listening[0].port;

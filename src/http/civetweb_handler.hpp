@@ -1,5 +1,6 @@
 // Internal: answering one HTTP request for metrics on a CivetWeb connection. Shared by Exposer
-// and by the handler users mount on their own CivetServer (civetweb_handler.hpp).
+// and by MetricsHandler, which users mount on their own CivetServer
+// (bentoml/metrics/civetweb_handler.hpp, whose detail::serve_metrics civetweb_handler.cpp defines).
 #pragma once
 
 #include <string>
