@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "bentoml/metrics/detail/counter_cell.hpp"
+#include "bentoml/metrics/detail/gauge_cell.hpp"
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/detail/family.hpp"
 
