@@ -69,7 +69,7 @@ TEST(CounterCell, OwnerAndOtherThreadsAddUpExactlyBeforeAndAfterStriping) {
     for (int i = 0; i < 10000; ++i) cell.add_whole(1);  // past the threshold: stripes
   }).join();
   EXPECT_EQ(exact(cell), 10101u);
-  cell.add_whole(5);  // the owner still adds to its own word once the cell is striped
+  cell.add_whole(5);  // the former owner adds to its own cell once the counter is striped
   cell.add(0.5);
   EXPECT_EQ(exact(cell), 10106u);
   EXPECT_EQ(cell.fraction(), 0.5);

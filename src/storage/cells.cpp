@@ -52,10 +52,11 @@ bool CounterCell::install_stripes(std::uintptr_t& route) noexcept {
     fresh->shared.value.store(route >> kOthersShift, std::memory_order_relaxed);
     // release: a thread that loads the new route (acquire) sees the initialized cells. The CAS
     // succeeds only on the counting value `shared` was set from: no addition to `others` is lost.
-    if (route_.compare_exchange_weak(route, reinterpret_cast<std::uintptr_t>(fresh) |
-                                                (route & kOwnerMask),
-                                     std::memory_order_acq_rel, std::memory_order_acquire)) {
-      route = reinterpret_cast<std::uintptr_t>(fresh) | (route & kOwnerMask);
+    // The owner bits become kNoOwner: from now on the former owner adds to its own cell too.
+    const std::uintptr_t striped = reinterpret_cast<std::uintptr_t>(fresh) | kNoOwnerBits;
+    if (route_.compare_exchange_weak(route, striped, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      route = striped;
       return true;
     }
   }
@@ -79,13 +80,7 @@ void CounterCell::add_whole_elsewhere(std::uint64_t amount) noexcept {
     }
     if (CounterStripes* cells = stripes(route)) {
       if (slot < 0) break;
-      std::atomic<std::uint64_t>& cell = cells->cells[slot].value;
-      std::uint64_t total;
-      if (__builtin_add_overflow(cell.load(std::memory_order_relaxed), amount, &total)) {
-        add_carry(amount);
-      } else {
-        cell.store(total, std::memory_order_relaxed);  // this thread holds slot `slot`
-      }
+      add_to_own_cell(cells->cells[slot].value, amount);
       return;
     }
     // Counting. The first thread with a slot becomes the owner.

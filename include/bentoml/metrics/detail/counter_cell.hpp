@@ -9,12 +9,14 @@
 // adds to `whole_` with a relaxed load and store, no LOCK prefix. Other threads add their whole
 // increments to a count kept in `route_` itself (CAS) until they meet there or it passes
 // kStripeAfter; then the counter gets stripes, one cache-line cell per thread slot plus a shared
-// cell for threads without a slot, and each of them adds to its own cell with a load and store.
-// A counter written by one thread, or read by many, never allocates.
+// cell for threads without a slot, and every thread with a slot, the former owner too, adds to
+// its own cell with a load and store. `whole_` is then written no more, so the line that every
+// writer reads `route_` from stays clean in every core's cache. A counter written by one thread,
+// or by several now and then, never allocates.
 //
 // `route_`, one word so that the counter stays 24 bytes:
-// - bits 1-7: owner slot + 1, or kNoOwner before any thread claimed the counter (slots are < 64);
-//   set once, by a CAS from kNoOwner, and kept by every later value of `route_`.
+// - bits 1-7: owner slot + 1, or kNoOwner before any thread claimed the counter (slots are < 64)
+//   and once it is striped; set once, by a CAS from kNoOwner, and kept until striping.
 // - bit 0 set, "counting": bits 8-63 are `others`, the whole increments of every thread but the
 //   owner, added by CAS on `route_`.
 // - bit 0 clear, bits 8-63 not all zero, "striped": the address of the CounterStripes, aligned to
@@ -26,7 +28,9 @@
 //   path adds to the file's double with a CAS loop.
 //
 // Why the total is exact:
-// - `whole_` has one writer at a time: the holder of the owner slot. A thread holds a slot from
+// - `whole_` has one writer at a time: the holder of the owner slot (and none once the counter is
+//   striped; an owner still finishing an addition it began before is the only writer of both
+//   `whole_` and its cell). A thread holds a slot from
 //   its claim to its exit; the claim acquires and the release at exit releases the slot bitmap
 //   (thread_slot.cpp), so the next holder of the slot sees the last value the previous holder
 //   stored into `whole_` and continues from it: the thread slot hand-over. Its plain load and
@@ -80,11 +84,24 @@ class CounterCell {
   CounterCell& operator=(const CounterCell&) = delete;
   ~CounterCell() { CounterStripes::destroy(stripes(route_.load(std::memory_order_acquire))); }
 
-  /// Adds a whole number. The owner's path: one load of `route_`, a compare, a load and a store.
+  /// Adds a whole number. The owner's path: one load of `route_`, a compare, a load and a store;
+  /// on a striped counter, a thread with a slot adds to its cell in about as many.
   void add_whole(std::uint64_t amount) noexcept {
-    const std::uintptr_t route = route_.load(std::memory_order_relaxed);
-    if (BENTOML_METRICS_LIKELY((route & kOwnerMask) == owner_bits(tls_slot_plus_one))) {
+    // acquire: a striped route's cells were initialized before it was published (release).
+    const std::uintptr_t route = route_.load(std::memory_order_acquire);
+    const int slot_plus_one = tls_slot_plus_one;
+    if (BENTOML_METRICS_LIKELY((route & kOwnerMask) == owner_bits(slot_plus_one))) {
       add_as_owner(amount);
+      return;
+    }
+    if (BENTOML_METRICS_LIKELY(slot_plus_one > 0)) {
+      if (CounterStripes* cells = stripes(route)) {
+        add_to_own_cell(cells->cells[slot_plus_one - 1].value, amount);
+        return;
+      }
+    }
+    if (route == kMultiprocessRoute) {
+      atomic_add_double(*bound_word(), static_cast<double>(amount));
       return;
     }
     add_whole_elsewhere(amount);
@@ -149,7 +166,7 @@ class CounterCell {
     return static_cast<std::uintptr_t>(slot_plus_one) << 1;
   }
   static CounterStripes* stripes(std::uintptr_t route) noexcept {
-    if ((route & kCounting) != 0 || route == kMultiprocessRoute) return nullptr;
+    if ((route & kCounting) != 0 || route <= 0xFF) return nullptr;  // counting, multiprocess
     // NOLINTNEXTLINE(performance-no-int-to-ptr): route_ holds the stripes' address there
     return reinterpret_cast<CounterStripes*>(route & ~std::uintptr_t{0xFF});
   }
@@ -163,6 +180,16 @@ class CounterCell {
       return;
     }
     whole_.store(total, std::memory_order_relaxed);
+  }
+  /// The calling thread holds the slot of `cell`.
+  void add_to_own_cell(std::atomic<std::uint64_t>& cell, std::uint64_t amount) noexcept {
+    std::uint64_t total;
+    if (BENTOML_METRICS_UNLIKELY(
+            __builtin_add_overflow(cell.load(std::memory_order_relaxed), amount, &total))) {
+      add_carry(amount);
+      return;
+    }
+    cell.store(total, std::memory_order_relaxed);
   }
   /// Every whole addition but the owner's (and the owner's first, which claims the counter).
   BENTOML_METRICS_NOINLINE void add_whole_elsewhere(std::uint64_t amount) noexcept;
