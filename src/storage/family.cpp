@@ -84,7 +84,7 @@ void finish_child(ChildHeader* child, const char* labels, const std::string_view
                   std::size_t count) {
   child->labels = labels;
   child->hash = hash_values(values, count);
-  child->created = unix_time_now();
+  child->created = unix_time_now_in_microseconds();
 }
 
 template <class Cell>

@@ -27,7 +27,7 @@ ChildHeader* make_plain_child(const FamilyIdentity& identity, const std::string_
   write_label_block(memory + sizeof(Child<Cell>), values, count);
   child->labels = memory + sizeof(Child<Cell>);
   child->hash = hash_values(values, count);
-  child->created = unix_time_now();
+  child->created = unix_time_now_in_microseconds();
   return child;
 }
 

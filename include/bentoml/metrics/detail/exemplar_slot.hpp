@@ -135,5 +135,7 @@ void for_each_exemplar_label(const ExemplarReading& reading, Visit&& visit) {
 
 /// Seconds since the Unix epoch, as a double (the exemplar and `_created` timestamps).
 double unix_time_now() noexcept;
+/// The time truncated to microseconds: what a series' `_created` records.
+double unix_time_now_in_microseconds() noexcept;
 
 }  // namespace bentoml::metrics::detail
