@@ -94,7 +94,7 @@ void CounterCell::add_whole_elsewhere(std::uint64_t amount) noexcept {
     }
     std::uint64_t others;
     const bool fits = !__builtin_add_overflow(route >> kOthersShift, amount, &others) &&
-                      others < (std::uint64_t{1} << (64 - kOthersShift));
+                      others < (std::uint64_t{1} << (64 - kOthersShift)) - 1;
     if (!crowded && fits && others < kStripeAfter) {
       if (route_.compare_exchange_strong(route, (others << kOthersShift) | (route & 0xFF),
                                          std::memory_order_acquire, std::memory_order_acquire)) {

@@ -18,14 +18,14 @@
 // - bits 1-7: owner slot + 1, or kNoOwner before any thread claimed the counter (slots are < 64)
 //   and once it is striped; set once, by a CAS from kNoOwner, and kept until striping.
 // - bit 0 set, "counting": bits 8-63 are `others`, the whole increments of every thread but the
-//   owner, added by CAS on `route_`.
-// - bit 0 clear, bits 8-63 not all zero, "striped": the address of the CounterStripes, aligned to
-//   256 bytes so that the owner bits fit in its low byte. Their shared cell starts at `others`.
-// - kMultiprocessRoute (bit 0 clear, bits 8-63 zero, owner kNoOwner): multiprocess mode
-//   (bentoml/metrics/multiprocess.hpp): the series is one double in a memory-mapped file shared
-//   with the aggregating process, and `whole_` holds that double's address, set once before the
-//   child is published. The owner's test never passes (no slot + 1 is kNoOwner), and the slow
-//   path adds to the file's double with a CAS loop.
+//   owner, added by CAS on `route_` (below 2^56 - 1, so never kMultiprocessRoute).
+// - bit 0 clear, "striped": the address of the CounterStripes, aligned to 256 bytes so that the
+//   owner bits fit in its low byte. Their shared cell starts at `others`.
+// - kMultiprocessRoute (every bit set: counting, owner kNoOwner, `others` 2^56 - 1): multiprocess
+//   mode (bentoml/metrics/multiprocess.hpp): the series is one double in a memory-mapped file
+//   shared with the aggregating process, and `whole_` holds that double's address, set once
+//   before the child is published. Neither the owner's test (no slot + 1 is kNoOwner) nor the
+//   stripe test passes; the compare after them adds to the file's double with a CAS loop.
 //
 // Why the total is exact:
 // - `whole_` has one writer at a time: the holder of the owner slot (and none once the counter is
@@ -158,7 +158,7 @@ class CounterCell {
   /// its cells, one that they write now and then stays 24 bytes.
   static constexpr std::uint64_t kStripeAfter = 4096;
   static constexpr std::uintptr_t kNoOwnerBits = kNoOwner << 1;
-  static constexpr std::uintptr_t kMultiprocessRoute = kNoOwnerBits;
+  static constexpr std::uintptr_t kMultiprocessRoute = ~std::uintptr_t{0};
 
   /// The owner bits of the thread whose tls_slot_plus_one is `slot_plus_one`. No slot (-1) and
   /// no claim yet (0) give values no `route_` has: such a thread takes the slow path.
@@ -166,7 +166,7 @@ class CounterCell {
     return static_cast<std::uintptr_t>(slot_plus_one) << 1;
   }
   static CounterStripes* stripes(std::uintptr_t route) noexcept {
-    if ((route & kCounting) != 0 || route <= 0xFF) return nullptr;  // counting, multiprocess
+    if ((route & kCounting) != 0) return nullptr;  // counting, or multiprocess
     // NOLINTNEXTLINE(performance-no-int-to-ptr): route_ holds the stripes' address there
     return reinterpret_cast<CounterStripes*>(route & ~std::uintptr_t{0xFF});
   }
