@@ -89,8 +89,8 @@ if text:
         memory[kind] = (float(ours), float(theirs))
 
 text = read("instructions.txt")
+counts = {}
 if text:
-    counts = {}
     for line in text.splitlines():
         library, workload, count = line.split()
         counts.setdefault(workload, {})[library] = int(count)
@@ -178,7 +178,47 @@ for kind in ("counter", "histogram"):
            ratio is not None and ratio <= 0.5,
            f"{ratio:.2f}x ({found[0]:.0f} / {found[1]:.0f})" if found else "")
 
-# ---- multiprocess mode ----------------------------------------------------------------------------
+# ---- targets of "below the cost of one atomic" ------------------------------------------------
+
+print()
+print("Targets: below the cost of one atomic (this run)")
+
+
+def ratio_of(numerator, denominator):
+    return numerator / denominator if numerator and denominator else None
+
+
+for workload, goal in (("counter_inc", 0.5), ("histogram_observe", 1.0)):
+    ratio = ratio_of(time_of(workload, "ours", "1"), time_of("baseline_atomic_add", "", "1"))
+    target(f"{workload}, 1 thread: ours / shared fetch_add", ratio, f"<= {goal}x",
+           ratio is not None and ratio <= goal, f"{ratio:.2f}x" if ratio else "")
+for workload, goal in (("histogram_observe", 60), ("labels_observe", 200)):
+    count = counts.get(workload, {}).get("ours")
+    target(f"{workload}: instructions per op", count, f"<= {goal}",
+           count is not None and count <= goal, str(count))
+for workload, detail, goal in (("labels_observe", "1", 20), ("scrape_counters", "100000", 8)):
+    ratio = speedup(workload, detail)
+    target(f"{workload} ({detail}): speed-up over prometheus-cpp", ratio, f">= {goal}x",
+           ratio is not None and ratio >= goal, f"{ratio:.1f}x" if ratio else "")
+fresh = time_of("generate_latest_counters", "ours", "100000")
+reused = time_of("scrape_counters", "ours", "100000")
+floor = time_of("generate_latest_counters", "floor", "100000")
+ratio = ratio_of(fresh, reused + floor if reused and floor else None)
+target("generate_latest (100000) / (reused-buffer scrape + floor)", ratio, "<= 1.2x",
+       ratio is not None and ratio <= 1.2,
+       f"{ratio:.2f}x ({fresh:.3g} / {reused:.3g} + {floor:.2g} ms)" if ratio else "")
+ours, theirs = http.get("ours gzip"), http.get("prometheus_cpp gzip")
+ratio = ours[0] / theirs[0] if ours and theirs else None
+target("http_scrape gzip: requests/s over prometheus-cpp", ratio, ">= 10x",
+       ratio is not None and ratio >= 10, f"{ratio:.1f}x" if ratio else "")
+for kind, goal in (("counter", 0.45), ("histogram", 0.75)):
+    found = memory.get(kind)
+    ratio = found[0] / found[1] if found else None
+    target(f"bytes per {kind} child: ours / prometheus-cpp", ratio, f"<= {goal}x",
+           ratio is not None and ratio <= goal,
+           f"{ratio:.2f}x ({found[0]:.0f} / {found[1]:.0f})" if found else "")
+
+# ---- multiprocess mode ---------------------------------------------------------------
 
 print()
 print("Multiprocess mode: recording into the mapped files / recording in process memory")

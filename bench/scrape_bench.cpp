@@ -197,6 +197,32 @@ BENCHMARK(scrape_summaries_prometheus_cpp)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+/// generate_latest(): a fresh string per scrape (what Python-style callers do), against the
+/// floor for a fresh string of that size on this machine: one allocation of the final size and
+/// every byte written once (memset).
+void generate_latest_counters_ours(benchmark::State& state) {
+  const metrics::Registry& registry = our_counters(state.range(0));
+  std::size_t bytes = metrics::generate_latest(registry).size();
+  for (auto _ : state) {
+    std::string out = metrics::generate_latest(registry);
+    bytes = out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+void fresh_string_floor(benchmark::State& state) {
+  const std::size_t bytes = metrics::generate_latest(our_counters(state.range(0))).size();
+  for (auto _ : state) {
+    std::string out;
+    out.reserve(bytes);
+    out.resize(bytes);  // writes every byte: the page faults of the fresh allocation
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENTOML_SCRAPE_BENCHMARK(generate_latest_counters_ours, "generate_latest_counters/ours");
+BENTOML_SCRAPE_BENCHMARK(fresh_string_floor, "generate_latest_counters/floor");
+
 // ---- scrape_while_recording: ns per histogram observation while another thread scrapes -------
 
 template <class Scrape, class Record>

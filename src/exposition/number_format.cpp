@@ -63,6 +63,32 @@ char* write_python_repr(char* out, double value) {
   return std::to_chars(out, out + 8, magnitude).ptr;
 }
 
+/// `_created` times, which unix_time_now_in_microseconds() records at microsecond resolution:
+/// when `value` (in [10^9, 2^32)) is the double nearest to a whole number of microseconds m,
+/// writes floatToGoString(value) from m's digits without a shortest-digits search and returns
+/// true. Why that is Python's repr: below 2^32 a double's spacing is under 5e-7, so its rounding
+/// interval (narrower than 1e-6) holds no other decimal with six places or fewer; the shortest
+/// digits that round-trip are therefore m's, trailing zeros dropped. Ten integer digits put it
+/// in Go's exponent style: "1.701234567890123e+09".
+bool append_microsecond_time(std::string& out, double value) {
+  const auto micros = static_cast<std::uint64_t>(value * 1e6 + 0.5);
+  if (static_cast<double>(micros) / 1e6 != value) return false;  // division rounds correctly
+  char digits[24];
+  char* const end = std::to_chars(digits, digits + sizeof digits, micros).ptr;  // 16 digits
+  char* last = end;
+  while (last > digits + 1 && last[-1] == '0') --last;
+  char text[32];
+  char* cursor = text;
+  *cursor++ = digits[0];
+  if (last > digits + 1) {
+    *cursor++ = '.';
+    cursor = std::copy(digits + 1, last, cursor);
+  }
+  std::memcpy(cursor, "e+09", 4);
+  out.append(text, cursor + 4);
+  return true;
+}
+
 }  // namespace
 
 void append_python_repr(std::string& out, double value) {
@@ -98,6 +124,7 @@ void append_go_float(std::string& out, double value) {
       return;
     }
   }
+  if (value >= 1e9 && value < 4294967296.0 && append_microsecond_time(out, value)) return;
   char repr[48] = {};  // zeroed for the analyzer: write_python_repr fills what find() reads
   char* const repr_end = write_python_repr(repr, value);
   char* const dot = std::find(repr, repr_end, '.');

@@ -2,12 +2,61 @@
 
 #include "common/header_list.hpp"
 
+#if BENTOML_METRICS_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#else
 #include <zlib.h>
+#endif
 
 #include <cstdlib>
 #include <string>
 
 namespace bentoml::metrics::detail {
+
+#if BENTOML_METRICS_HAVE_LIBDEFLATE
+
+namespace {
+
+/// A thread's libdeflate compressor (hundreds of kilobytes of tables), kept for its next scrape
+/// at the same level and freed when the thread exits. A compressor serves one thread at a time.
+class ThreadCompressor {
+ public:
+  ThreadCompressor() = default;
+  ThreadCompressor(const ThreadCompressor&) = delete;
+  ThreadCompressor& operator=(const ThreadCompressor&) = delete;
+  ~ThreadCompressor() { libdeflate_free_compressor(compressor_); }
+
+  libdeflate_compressor* at(int level) noexcept {
+    if (compressor_ == nullptr || level_ != level) {
+      libdeflate_free_compressor(compressor_);
+      compressor_ = libdeflate_alloc_compressor(level);
+      level_ = level;
+    }
+    return compressor_;
+  }
+
+ private:
+  libdeflate_compressor* compressor_ = nullptr;
+  int level_ = -1;
+};
+
+}  // namespace
+
+bool gzip_compress(std::string_view in, std::string& out, int level) {
+  // zlib's levels: -1 is its default, 6; libdeflate also takes 10-12, which zlib refuses.
+  if (level == -1) level = 6;
+  if (level < 0 || level > 9) return false;
+  thread_local ThreadCompressor compressor;
+  libdeflate_compressor* deflater = compressor.at(level);
+  if (deflater == nullptr) return false;
+  out.resize(libdeflate_gzip_compress_bound(deflater, in.size()));
+  const std::size_t size =
+      libdeflate_gzip_compress(deflater, in.data(), in.size(), out.data(), out.size());
+  out.resize(size);
+  return size != 0;
+}
+
+#else
 
 bool gzip_compress(std::string_view in, std::string& out, int level) {
   z_stream stream{};
@@ -25,6 +74,8 @@ bool gzip_compress(std::string_view in, std::string& out, int level) {
   deflateEnd(&stream);
   return result == Z_STREAM_END;
 }
+
+#endif
 
 bool accepts_gzip(std::string_view accept_encoding) noexcept {
   double gzip_q = -1;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "bentoml/metrics/error.hpp"
 #include "exposition/exposition_writer.hpp"
 #include "metrics/metric_setup.hpp"
 

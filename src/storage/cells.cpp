@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "bentoml/metrics/detail/counter_family.hpp"
+#include "bentoml/metrics/detail/gauge_cell.hpp"
 #include "bentoml/metrics/detail/histogram_cell.hpp"
 #include "bentoml/metrics/error.hpp"
 
@@ -15,54 +16,131 @@ namespace bentoml::metrics::detail {
 
 // ---- counters -------------------------------------------------------------------------------
 
-CounterStripes* CounterStripes::create() {
-  const std::size_t size = sizeof(CounterStripes) + (thread_slot_count() - 1) * sizeof(PaddedWord);
-  void* memory = allocate_aligned(size);
+namespace {
+/// Hot-path allocations (stripes, shards, exemplar slots) report running out of memory by
+/// returning null, and the caller carries on without them: recording never throws.
+void* allocate_or_null(std::size_t size, std::size_t alignment) noexcept {
+  return ::operator new (size, std::align_val_t{alignment}, std::nothrow);
+}
+void free_allocated(void* memory, std::size_t alignment) noexcept {
+  if (memory != nullptr) ::operator delete (memory, std::align_val_t{alignment});
+}
+}  // namespace
+
+CounterStripes* CounterStripes::create(std::uint64_t others) noexcept {
+  const int cells = thread_slot_count();
+  void* memory = allocate_or_null(sizeof(CounterStripes) + (cells - 1) * sizeof(PaddedWord),
+                                  kAlignment);
+  if (memory == nullptr) return nullptr;
   auto* stripes = new (memory) CounterStripes();
-  for (int i = 1; i < thread_slot_count(); ++i) new (&stripes->cells[i]) PaddedWord();
+  for (int i = 1; i < cells; ++i) new (&stripes->cells[i]) PaddedWord();
+  stripes->shared.value.store(others, std::memory_order_relaxed);
   return stripes;
 }
 
 void CounterStripes::destroy(CounterStripes* stripes) noexcept {
-  // PaddedWord is trivially destructible. A multiprocess word belongs to its file's mapping.
-  if (stripes != nullptr && !is_shared_word(stripes)) free_aligned(stripes);
+  free_allocated(stripes, kAlignment);  // PaddedWord is trivially destructible
 }
 
-CounterStripes* CounterCell::install_stripes() noexcept {
-  CounterStripes* fresh = nullptr;
-  try {
-    fresh = CounterStripes::create();
-  } catch (...) {
-    return nullptr;
-  }
-  CounterStripes* expected = nullptr;
-  // release: a thread that loads the pointer (acquire) sees zeroed cells.
-  if (stripes_.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return fresh;
-  CounterStripes::destroy(fresh);
-  return expected;
+void CounterCell::add_carry(std::uint64_t amount) noexcept {
+  atomic_add_double(fraction_bits_, static_cast<double>(amount));
 }
 
-namespace {
-/// Calls `visit(word)` for every integer part of a counter.
-template <class Visit>
-void for_each_whole_part(const std::atomic<std::uint64_t>& base, const CounterStripes* stripes,
-                         Visit&& visit) {
-  visit(base.load(std::memory_order_relaxed));
-  if (stripes == nullptr) return;
-  visit(stripes->shared.value.load(std::memory_order_relaxed));
-  for (int i = 0; i < thread_slot_count(); ++i) {
-    visit(stripes->cells[i].value.load(std::memory_order_relaxed));
+bool CounterCell::install_stripes(std::uintptr_t& route) noexcept {
+  CounterStripes* fresh = CounterStripes::create(route >> kOthersShift);
+  if (fresh == nullptr) return false;
+  while ((route & kCounting) != 0) {
+    fresh->shared.value.store(route >> kOthersShift, std::memory_order_relaxed);
+    // release: a thread that loads the new route (acquire) sees the initialized cells. The CAS
+    // succeeds only on the counting value `shared` was set from: no addition to `others` is lost.
+    // The owner bits become kNoOwner: from now on the former owner adds to its own cell too.
+    const std::uintptr_t striped = reinterpret_cast<std::uintptr_t>(fresh) | kNoOwnerBits;
+    if (route_.compare_exchange_weak(route, striped, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      route = striped;
+      return true;
+    }
   }
+  CounterStripes::destroy(fresh);  // another thread striped the counter first
+  return true;
 }
-}  // namespace
+
+void CounterCell::add_whole_elsewhere(std::uint64_t amount) noexcept {
+  const int slot = this_thread_slot();  // claims a slot on the thread's first recording
+  const std::uintptr_t mine = owner_bits(slot + 1);
+  bool crowded = false;  // non-owners met on `others`: stripe
+  std::uintptr_t route = route_.load(std::memory_order_acquire);
+  for (;;) {
+    if (slot >= 0 && (route & kOwnerMask) == mine) {
+      add_as_owner(amount);
+      return;
+    }
+    if (route == kMultiprocessRoute) {
+      atomic_add_double(*bound_word(), static_cast<double>(amount));
+      return;
+    }
+    if (CounterStripes* cells = stripes(route)) {
+      if (slot < 0) break;
+      add_to_own_cell(cells->cells[slot].value, amount);
+      return;
+    }
+    // Counting. The first thread with a slot becomes the owner.
+    if (slot >= 0 && (route & kOwnerMask) == kNoOwnerBits) {
+      if (route_.compare_exchange_strong(route, (route & ~kOwnerMask) | mine,
+                                         std::memory_order_acquire, std::memory_order_acquire)) {
+        add_as_owner(amount);
+        return;
+      }
+      continue;  // another thread claimed it first, or added to `others`
+    }
+    std::uint64_t others;
+    const bool fits = !__builtin_add_overflow(route >> kOthersShift, amount, &others) &&
+                      others < (std::uint64_t{1} << (64 - kOthersShift)) - 1;
+    if (!crowded && fits && others < kStripeAfter) {
+      if (route_.compare_exchange_strong(route, (others << kOthersShift) | (route & 0xFF),
+                                         std::memory_order_acquire, std::memory_order_acquire)) {
+        return;
+      }
+      crowded = true;
+      continue;
+    }
+    if (install_stripes(route)) continue;
+    // Out of memory for stripes: keep counting in `route_`.
+    if (!fits) {
+      add_carry(amount);
+      return;
+    }
+    if (route_.compare_exchange_strong(route, (others << kOthersShift) | (route & 0xFF),
+                                       std::memory_order_acquire, std::memory_order_acquire)) {
+      return;
+    }
+  }
+  // A thread without a slot, on a striped counter: the shared cell, by CAS.
+  std::atomic<std::uint64_t>& shared = stripes(route)->shared.value;
+  std::uint64_t old_value = shared.load(std::memory_order_relaxed);
+  std::uint64_t new_value;
+  do {
+    if (__builtin_add_overflow(old_value, amount, &new_value)) {
+      add_carry(amount);
+      return;
+    }
+  } while (!shared.compare_exchange_weak(old_value, new_value, std::memory_order_relaxed));
+}
 
 bool CounterCell::whole(std::uint64_t& total) const noexcept {
   total = 0;
   if (bound_word() != nullptr) return false;  // a multiprocess counter is a double, as in Python
-  bool fits = true;
-  for_each_whole_part(whole_, stripes_.load(std::memory_order_acquire), [&](std::uint64_t part) {
-    fits = fits && !__builtin_add_overflow(total, part, &total);
-  });
+  total = whole_.load(std::memory_order_relaxed);
+  const std::uintptr_t route = route_.load(std::memory_order_acquire);
+  const CounterStripes* cells = stripes(route);
+  if (cells == nullptr) return !__builtin_add_overflow(total, route >> kOthersShift, &total);
+  bool fits = !__builtin_add_overflow(total, cells->shared.value.load(std::memory_order_relaxed),
+                                      &total);
+  for (int i = 0; i < thread_slot_count(); ++i) {
+    fits = !__builtin_add_overflow(total, cells->cells[i].value.load(std::memory_order_relaxed),
+                                   &total) &&
+           fits;
+  }
   return fits;
 }
 
@@ -72,9 +150,14 @@ double CounterCell::whole_as_double() const noexcept {
   }
   std::uint64_t total = 0;
   if (whole(total)) return static_cast<double>(total);
-  double sum = 0;
-  for_each_whole_part(whole_, stripes_.load(std::memory_order_acquire),
-                      [&sum](std::uint64_t part) { sum += static_cast<double>(part); });
+  double sum = static_cast<double>(whole_.load(std::memory_order_relaxed));
+  const std::uintptr_t route = route_.load(std::memory_order_acquire);
+  const CounterStripes* cells = stripes(route);
+  if (cells == nullptr) return sum + static_cast<double>(route >> kOthersShift);
+  sum += static_cast<double>(cells->shared.value.load(std::memory_order_relaxed));
+  for (int i = 0; i < thread_slot_count(); ++i) {
+    sum += static_cast<double>(cells->cells[i].value.load(std::memory_order_relaxed));
+  }
   return sum;
 }
 
@@ -177,10 +260,11 @@ void GaugeCell::after_fork_in_child() noexcept {
 
 namespace {
 
-std::atomic<std::uint64_t>* allocate_shard(std::size_t bucket_count) {
+std::atomic<std::uint64_t>* allocate_shard(std::size_t bucket_count) noexcept {
   const std::size_t words = HistogramShard::words(bucket_count);
   auto* shard = static_cast<std::atomic<std::uint64_t>*>(
-      allocate_aligned(words * sizeof(std::atomic<std::uint64_t>)));
+      allocate_or_null(words * sizeof(std::atomic<std::uint64_t>), kCacheLine));
+  if (shard == nullptr) return nullptr;
   for (std::size_t i = 0; i < words; ++i) new (&shard[i]) std::atomic<std::uint64_t>(0);
   return shard;
 }
@@ -190,14 +274,11 @@ std::atomic<std::uint64_t>* shard_in(std::atomic<std::atomic<std::uint64_t>*>& s
                                      std::size_t bucket_count) noexcept {
   std::atomic<std::uint64_t>* shard = slot.load(std::memory_order_acquire);
   if (shard != nullptr) return shard;
-  try {
-    std::atomic<std::uint64_t>* fresh = allocate_shard(bucket_count);
-    if (slot.compare_exchange_strong(shard, fresh, std::memory_order_acq_rel)) return fresh;
-    free_aligned(fresh);
-    return shard;
-  } catch (...) {
-    return nullptr;
-  }
+  std::atomic<std::uint64_t>* fresh = allocate_shard(bucket_count);
+  if (fresh == nullptr) return nullptr;
+  if (slot.compare_exchange_strong(shard, fresh, std::memory_order_acq_rel)) return fresh;
+  free_allocated(fresh, kCacheLine);
+  return shard;
 }
 
 }  // namespace
@@ -222,11 +303,11 @@ HistogramCell::~HistogramCell() {
   for_each_shard([](const HistogramShard& shard) { shard.release(); });
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra != nullptr) {
-    free_aligned(extra->shared.load(std::memory_order_acquire));
+    free_allocated(extra->shared.load(std::memory_order_acquire), kCacheLine);
     for (int i = 0; i < thread_slot_count(); ++i) {
-      free_aligned(extra->by_slot[i].load(std::memory_order_acquire));
+      free_allocated(extra->by_slot[i].load(std::memory_order_acquire), kCacheLine);
     }
-    free_aligned(extra);
+    free_allocated(extra, kCacheLine);
   }
   delete[] exemplars_.load(std::memory_order_acquire);
 }
@@ -234,20 +315,18 @@ HistogramCell::~HistogramCell() {
 void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value) noexcept {
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra == nullptr) {
-    try {
-      const std::size_t size =
-          sizeof(ExtraShards) + (thread_slot_count() - 1) * sizeof(std::atomic<std::uint64_t>*);
-      auto* fresh = new (allocate_aligned(size)) ExtraShards();
+    const std::size_t size =
+        sizeof(ExtraShards) + (thread_slot_count() - 1) * sizeof(std::atomic<std::uint64_t>*);
+    if (void* memory = allocate_or_null(size, kCacheLine)) {
+      auto* fresh = new (memory) ExtraShards();
       for (int i = 1; i < thread_slot_count(); ++i) {
         new (&fresh->by_slot[i]) std::atomic<std::atomic<std::uint64_t>*>(nullptr);
       }
       if (extra_.compare_exchange_strong(extra, fresh, std::memory_order_acq_rel)) {
         extra = fresh;
       } else {
-        free_aligned(fresh);
+        free_allocated(fresh, kCacheLine);
       }
-    } catch (...) {
-      extra = nullptr;
     }
   }
   if (extra != nullptr && slot >= 0) {
@@ -303,6 +382,15 @@ ExemplarSlot* HistogramCell::install_exemplars() noexcept {
 
 double unix_time_now() noexcept {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double unix_time_now_in_microseconds() noexcept {
+  // The double nearest to a whole number of microseconds: the exposition writes such times from
+  // their integer digits (number_format.cpp), several times faster than a shortest-digits search.
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  return static_cast<double>(micros) / 1e6;
 }
 
 }  // namespace bentoml::metrics::detail

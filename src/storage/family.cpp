@@ -99,7 +99,7 @@ ChildHeader* FamilyBase::get_or_create(const std::string_view* values, std::uint
   if (child == nullptr) {
     child = make_child(values);
     child->hash = hash;
-    child->created = unix_time_now();
+    child->created = unix_time_now_in_microseconds();
     index_.insert_locked(child);
   } else if (!child->active.load(std::memory_order_relaxed)) {
     // Revived after remove(): the same storage comes back, so handles never dangle and memory

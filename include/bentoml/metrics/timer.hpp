@@ -17,6 +17,9 @@ std::int64_t steady_clock_nanoseconds() noexcept;
 /// Seconds since the Unix epoch, as a double: set_to_current_time, exemplar and `_created`
 /// timestamps.
 double unix_time_now() noexcept;
+/// The time truncated to whole microseconds: what a series' `_created` records (written from
+/// its integer digits, with no shortest-digits search).
+double unix_time_now_in_microseconds() noexcept;
 }  // namespace detail
 
 /// Records elapsed seconds into a histogram, summary or gauge when destroyed.

@@ -4,9 +4,12 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define BENTOML_METRICS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define BENTOML_METRICS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// Rare paths kept out of line, so that the inline recording functions stay small.
+#define BENTOML_METRICS_NOINLINE __attribute__((noinline))
 #else
 #define BENTOML_METRICS_LIKELY(x) (x)
 #define BENTOML_METRICS_UNLIKELY(x) (x)
+#define BENTOML_METRICS_NOINLINE
 #endif
 
 namespace bentoml::metrics::detail {

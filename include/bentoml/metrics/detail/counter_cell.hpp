@@ -1,32 +1,60 @@
 // Internal: the storage of one counter series. Not part of the API.
 //
-// Design (LongAdder-like, with single-writer stripes):
-// - Uncontended, a counter is 24 bytes: an exact integer part `whole_`, a double part
-//   `fraction_bits_` for non-integral amounts (as client_golang's valInt/valBits), and a null
-//   `stripes_` pointer. Whole increments compare-and-swap `whole_`.
-// - A failed CAS means another thread wrote the same counter at the same moment. The counter then
-//   gets its stripes, once: one cache-line cell per thread slot (see thread_slot.hpp) plus a shared
-//   cell for threads without a slot. From then on every whole increment goes to the caller's own
-//   cell with a relaxed load and store: no LOCK prefix, no cache line shared between writers.
-// - The reader sums `whole_`, every cell and the fraction. Each part only grows (amounts are
-//   never negative), so a read is a value the counter had between the start and end of the read.
-// Integer parts are uint64, so counts stay exact past 2^53.
-// - In multiprocess mode (bentoml/metrics/multiprocess.hpp) a series is one double in a
-//   memory-mapped file shared with the aggregating process. `stripes_` then holds that word's
-//   address with bit 0 set (stripes and mapped words are both 8-byte aligned, so a real pointer
-//   never has it), set once before the child is published. Such a counter never takes the
-//   uncontended branch (`stripes_` is not null); the striped path tests the bit first and adds to
-//   the word with a CAS loop on its bits. So the uncontended single-process path is unchanged and
-//   the contended one has one more, always-predicted, branch. A gauge does the same with its
-//   `functions_` pointer (set_function is refused in multiprocess mode).
+// A counter is three words (24 bytes): `whole_`, the exact integer part that the counter's owner
+// writes; `fraction_bits_`, a double for non-integral amounts (as client_golang's
+// valInt/valBits) and for carries; and `route_`, which says who writes where.
+//
+// Single writer. The first thread with a thread slot (thread_slot.hpp) that adds a whole number
+// becomes the counter's owner: `route_` records its slot, and from then on the holder of that slot
+// adds to `whole_` with a relaxed load and store, no LOCK prefix. Other threads add their whole
+// increments to a count kept in `route_` itself (CAS) until they meet there or it passes
+// kStripeAfter; then the counter gets stripes, one cache-line cell per thread slot plus a shared
+// cell for threads without a slot, and every thread with a slot, the former owner too, adds to
+// its own cell with a load and store. `whole_` is then written no more, so the line that every
+// writer reads `route_` from stays clean in every core's cache. A counter written by one thread,
+// or by several now and then, never allocates.
+//
+// `route_`, one word so that the counter stays 24 bytes:
+// - bits 1-7: owner slot + 1, or kNoOwner before any thread claimed the counter (slots are < 64)
+//   and once it is striped; set once, by a CAS from kNoOwner, and kept until striping.
+// - bit 0 set, "counting": bits 8-63 are `others`, the whole increments of every thread but the
+//   owner, added by CAS on `route_` (below 2^56 - 1, so never kMultiprocessRoute).
+// - bit 0 clear, "striped": the address of the CounterStripes, aligned to 256 bytes so that the
+//   owner bits fit in its low byte. Their shared cell starts at `others`.
+// - kMultiprocessRoute (every bit set: counting, owner kNoOwner, `others` 2^56 - 1): multiprocess
+//   mode (bentoml/metrics/multiprocess.hpp): the series is one double in a memory-mapped file
+//   shared with the aggregating process, and `whole_` holds that double's address, set once
+//   before the child is published. Neither the owner's test (no slot + 1 is kNoOwner) nor the
+//   stripe test passes; the compare after them adds to the file's double with a CAS loop.
+//
+// Why the total is exact:
+// - `whole_` has one writer at a time: the holder of the owner slot (and none once the counter is
+//   striped; an owner still finishing an addition it began before is the only writer of both
+//   `whole_` and its cell). A thread holds a slot from
+//   its claim to its exit; the claim acquires and the release at exit releases the slot bitmap
+//   (thread_slot.cpp), so the next holder of the slot sees the last value the previous holder
+//   stored into `whole_` and continues from it: the thread slot hand-over. Its plain load and
+//   store therefore lose nothing. In a child process after fork(), the slots of the parent's
+//   other threads are freed; a later thread that takes the owner's slot continues in the same way.
+// - `others` changes only by CAS on `route_`, so non-owners never lose an addition. Striping
+//   is a CAS from the counting value whose `others` the new shared cell was initialized with
+//   (released by the CAS), so no addition to `others` can slip between the copy and the switch;
+//   every later non-owner addition goes to the stripes: cell s has the single writer that holds
+//   slot s (the same hand-over argument), the shared cell is added to by CAS.
+// - A word that would carry past 2^64 (or `others` past 2^56) takes that amount into the
+//   double part instead (add_carry, out of line and cold), as Python holds every counter: no part
+//   ever wraps, and integer parts keep counts exact past 2^53.
+// - The reader adds `whole_`, then `others` or every stripe (one acquire load of `route_`), then
+//   the fraction. Each part only grows and `others` moves into the shared cell in one atomic step,
+//   so a reading is a value the counter had between the start and the end of the read.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <functional>
 
 #include "bentoml/metrics/detail/config.hpp"
+#include "bentoml/metrics/detail/double_bits.hpp"
 #include "bentoml/metrics/detail/thread_slot.hpp"
 
 namespace bentoml::metrics::detail {
@@ -36,104 +64,45 @@ struct alignas(kCacheLine) PaddedWord {
   std::atomic<std::uint64_t> value{0};
 };
 
-/// The cells a contended counter spreads its increments over.
+/// The cells a counter spreads the increments of threads other than its owner over.
 struct CounterStripes {
-  PaddedWord shared;    ///< for threads without a slot: fetch_add
+  /// Low byte of the address free for the owner bits of `route_`.
+  static constexpr std::size_t kAlignment = 256;
+
+  PaddedWord shared;    ///< `others` at striping, then threads without a slot: CAS
   PaddedWord cells[1];  ///< really thread_slot_count() cells, one writer each
 
-  static CounterStripes* create();
+  /// Null when memory ran out.
+  static CounterStripes* create(std::uint64_t others) noexcept;
   static void destroy(CounterStripes* stripes) noexcept;
 };
-
-/// Bit 0 of a counter's `stripes_` or a gauge's `functions_`: the pointer is the address of the
-/// series' word in a multiprocess file, not stripes or functions.
-inline constexpr std::uintptr_t kSharedWordTag = 1;
-
-template <class Route>
-bool is_shared_word(const Route* route) noexcept {
-  return (reinterpret_cast<std::uintptr_t>(route) & kSharedWordTag) != 0;
-}
-// The tag is added and removed by byte arithmetic on the pointer (no integer-to-pointer cast).
-template <class Route>
-std::atomic<std::uint64_t>* shared_word(const Route* route) noexcept {
-  return reinterpret_cast<std::atomic<std::uint64_t>*>(
-      const_cast<char*>(reinterpret_cast<const char*>(route)) - kSharedWordTag);
-}
-template <class Route>
-Route* tag_shared_word(std::atomic<std::uint64_t>* word) noexcept {
-  return reinterpret_cast<Route*>(reinterpret_cast<char*>(word) + kSharedWordTag);
-}
-
-inline double bits_to_double(std::uint64_t bits) noexcept {
-  double value;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
-inline std::uint64_t double_to_bits(double value) noexcept {
-  std::uint64_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return bits;
-}
-
-/// Adds `amount` to the double stored as bits in `word` (CAS loop; any number of writers).
-inline void atomic_add_double(std::atomic<std::uint64_t>& word, double amount) noexcept {
-  std::uint64_t old_bits = word.load(std::memory_order_relaxed);
-  while (!word.compare_exchange_weak(old_bits, double_to_bits(bits_to_double(old_bits) + amount),
-                                     std::memory_order_relaxed)) {
-  }
-}
-
-/// Adds `amount` to a word that only the calling thread writes: load and store, no LOCK prefix.
-inline void single_writer_add(std::atomic<std::uint64_t>& word, std::uint64_t amount) noexcept {
-  word.store(word.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
-}
 
 class CounterCell {
  public:
   CounterCell() = default;
   CounterCell(const CounterCell&) = delete;
   CounterCell& operator=(const CounterCell&) = delete;
-  ~CounterCell() { CounterStripes::destroy(stripes_.load(std::memory_order_acquire)); }
+  ~CounterCell() { CounterStripes::destroy(stripes(route_.load(std::memory_order_acquire))); }
 
-  /// Adds a whole number. An addition that would carry a word past 2^64 goes to the double part
-  /// instead (as Python holds every counter), so no part ever wraps.
-  void add_whole(std::uint64_t amount) noexcept {
-    CounterStripes* stripes = stripes_.load(std::memory_order_acquire);
-    if (BENTOML_METRICS_LIKELY(stripes == nullptr)) {
-      std::uint64_t old_value = whole_.load(std::memory_order_relaxed);
-      std::uint64_t new_value;
-      if (BENTOML_METRICS_UNLIKELY(__builtin_add_overflow(old_value, amount, &new_value))) {
-        atomic_add_double(fraction_bits_, static_cast<double>(amount));
-        return;
-      }
-      if (BENTOML_METRICS_LIKELY(
-              whole_.compare_exchange_strong(old_value, new_value, std::memory_order_relaxed))) {
-        return;
-      }
-      stripes = install_stripes();
-      if (BENTOML_METRICS_UNLIKELY(stripes == nullptr)) {  // out of memory: stay unstriped
-        add_shared(whole_, amount);
-        return;
-      }
-    }
-    if (BENTOML_METRICS_UNLIKELY(is_shared_word(stripes))) {  // multiprocess: the file's double
-      atomic_add_double(*shared_word(stripes), static_cast<double>(amount));
+  /// Adds a whole number. The owner's path: one load of `route_`, a compare, a load and a store;
+  /// on a striped counter, a thread with a slot adds to its cell in about as many.
+  /// Always inlined: GCC's size estimate of the striped branch would otherwise keep the owner's
+  /// ten instructions behind a call (18 instructions a loop iteration instead of 13).
+  [[gnu::always_inline]] void add_whole(std::uint64_t amount) noexcept {
+    // acquire: a striped route's cells were initialized before it was published (release).
+    const std::uintptr_t route = route_.load(std::memory_order_acquire);
+    const int slot_plus_one = tls_slot_plus_one;
+    if (BENTOML_METRICS_LIKELY((route & kOwnerMask) == owner_bits(slot_plus_one))) {
+      add_as_owner(amount);
       return;
     }
-    const int slot = this_thread_slot();
-    if (BENTOML_METRICS_LIKELY(slot >= 0)) {
-      std::atomic<std::uint64_t>& cell = stripes->cells[slot].value;
-      std::uint64_t new_value;
-      if (BENTOML_METRICS_UNLIKELY(
-              __builtin_add_overflow(cell.load(std::memory_order_relaxed), amount, &new_value))) {
-        atomic_add_double(fraction_bits_, static_cast<double>(amount));
+    if (BENTOML_METRICS_LIKELY(slot_plus_one > 0)) {
+      if (CounterStripes* cells = stripes(route)) {
+        add_to_own_cell(cells->cells[slot_plus_one - 1].value, amount);
         return;
       }
-      cell.store(new_value, std::memory_order_relaxed);  // this thread is the cell's only writer
-    } else {
-      add_shared(stripes->shared.value, amount);
     }
+    add_whole_elsewhere(amount);  // out of line, so that callers inline this function
   }
 
   /// Adds a non-negative amount, whole or not.
@@ -146,21 +115,24 @@ class CounterCell {
         return;
       }
     }
-    const CounterStripes* route = stripes_.load(std::memory_order_relaxed);
-    atomic_add_double(
-        BENTOML_METRICS_UNLIKELY(is_shared_word(route)) ? *shared_word(route) : fraction_bits_,
-        amount);
+    std::atomic<std::uint64_t>* word = bound_word();
+    atomic_add_double(BENTOML_METRICS_UNLIKELY(word != nullptr) ? *word : fraction_bits_, amount);
   }
 
   /// Multiprocess mode: from now on the counter is the double at `word` (a mapped file's).
   /// Call before the child is published.
   void bind_shared_word(std::atomic<std::uint64_t>* word) noexcept {
-    stripes_.store(tag_shared_word<CounterStripes>(word), std::memory_order_relaxed);
+    whole_.store(reinterpret_cast<std::uintptr_t>(word), std::memory_order_relaxed);
+    route_.store(kMultiprocessRoute, std::memory_order_relaxed);
   }
   /// The multiprocess word the counter lives in, or null.
   [[nodiscard]] std::atomic<std::uint64_t>* bound_word() const noexcept {
-    const CounterStripes* route = stripes_.load(std::memory_order_relaxed);
-    return is_shared_word(route) ? shared_word(route) : nullptr;
+    if (BENTOML_METRICS_LIKELY(route_.load(std::memory_order_relaxed) != kMultiprocessRoute)) {
+      return nullptr;
+    }
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): bind_shared_word stored a pointer there
+    return reinterpret_cast<std::atomic<std::uint64_t>*>(
+        static_cast<std::uintptr_t>(whole_.load(std::memory_order_relaxed)));
   }
 
   /// The exact sum of all whole increments into `total`; false (and `total` meaningless) when
@@ -168,101 +140,66 @@ class CounterCell {
   [[nodiscard]] bool whole(std::uint64_t& total) const noexcept;
   /// The sum of all whole increments as a double (never wraps).
   [[nodiscard]] double whole_as_double() const noexcept;
-  /// The sum of all non-integral increments.
+  /// The sum of all non-integral increments (and of carries).
   [[nodiscard]] double fraction() const noexcept {
     return bits_to_double(fraction_bits_.load(std::memory_order_relaxed));
   }
   /// The counter's value.
   [[nodiscard]] double value() const noexcept { return whole_as_double() + fraction(); }
-  /// Whether writers have met here and the counter spread into stripes.
-  [[nodiscard]] bool contended() const noexcept {
-    const CounterStripes* route = stripes_.load(std::memory_order_relaxed);
-    return route != nullptr && !is_shared_word(route);
-  }
 
  private:
-  CounterStripes* install_stripes() noexcept;
-  /// Adds to a word several threads write (CAS loop), or to the double part on carry.
-  void add_shared(std::atomic<std::uint64_t>& word, std::uint64_t amount) noexcept {
-    std::uint64_t old_value = word.load(std::memory_order_relaxed);
-    std::uint64_t new_value;
-    do {
-      if (__builtin_add_overflow(old_value, amount, &new_value)) {
-        atomic_add_double(fraction_bits_, static_cast<double>(amount));
-        return;
-      }
-    } while (!word.compare_exchange_weak(old_value, new_value, std::memory_order_relaxed));
+  static constexpr std::uintptr_t kCounting = 1;
+  static constexpr std::uintptr_t kOwnerMask = 0xFE;
+  static constexpr std::uintptr_t kNoOwner = 127;
+  static constexpr int kOthersShift = 8;
+  /// `others` at or past this goes to stripes: a counter that several threads write often gets
+  /// its cells, one that they write now and then stays 24 bytes.
+  static constexpr std::uint64_t kStripeAfter = 4096;
+  static constexpr std::uintptr_t kNoOwnerBits = kNoOwner << 1;
+  static constexpr std::uintptr_t kMultiprocessRoute = ~std::uintptr_t{0};
+
+  /// The owner bits of the thread whose tls_slot_plus_one is `slot_plus_one`. No slot (-1) and
+  /// no claim yet (0) give values no `route_` has: such a thread takes the slow path.
+  static constexpr std::uintptr_t owner_bits(int slot_plus_one) noexcept {
+    return static_cast<std::uintptr_t>(slot_plus_one) << 1;
   }
+  static CounterStripes* stripes(std::uintptr_t route) noexcept {
+    if ((route & kCounting) != 0) return nullptr;  // counting, or multiprocess
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): route_ holds the stripes' address there
+    return reinterpret_cast<CounterStripes*>(route & ~std::uintptr_t{0xFF});
+  }
+
+  /// The calling thread holds the owner slot: `whole_` is its alone.
+  void add_as_owner(std::uint64_t amount) noexcept {
+    std::uint64_t total;
+    if (BENTOML_METRICS_UNLIKELY(
+            __builtin_add_overflow(whole_.load(std::memory_order_relaxed), amount, &total))) {
+      add_carry(amount);
+      return;
+    }
+    whole_.store(total, std::memory_order_relaxed);
+  }
+  /// The calling thread holds the slot of `cell`.
+  void add_to_own_cell(std::atomic<std::uint64_t>& cell, std::uint64_t amount) noexcept {
+    std::uint64_t total;
+    if (BENTOML_METRICS_UNLIKELY(
+            __builtin_add_overflow(cell.load(std::memory_order_relaxed), amount, &total))) {
+      add_carry(amount);
+      return;
+    }
+    cell.store(total, std::memory_order_relaxed);
+  }
+  /// Every whole addition but the owner's (and the owner's first, which claims the counter).
+  BENTOML_METRICS_NOINLINE void add_whole_elsewhere(std::uint64_t amount) noexcept;
+  /// An amount that would carry a word past its width: added to the double part.
+  BENTOML_METRICS_NOINLINE void add_carry(std::uint64_t amount) noexcept;
+  /// Replaces the counting `route` by stripes holding its `others`; false when memory ran out.
+  /// On return `route` is the current value of `route_`.
+  bool install_stripes(std::uintptr_t& route) noexcept;
 
   std::atomic<std::uint64_t> whole_{0};
   std::atomic<std::uint64_t> fraction_bits_{0};
-  std::atomic<CounterStripes*> stripes_{nullptr};
-};
-
-/// The storage of one gauge series: a double stored as bits, or a function set_function gave.
-class GaugeCell {
- public:
-  GaugeCell() = default;
-  GaugeCell(const GaugeCell&) = delete;
-  GaugeCell& operator=(const GaugeCell&) = delete;
-  ~GaugeCell();
-
-  /// The word set/inc/dec write: the cell's own, or in multiprocess mode its file's. Handles
-  /// keep it, so that recording costs what it did before multiprocess mode existed.
-  [[nodiscard]] std::atomic<std::uint64_t>* value_word() noexcept {
-    Functions* route = functions_.load(std::memory_order_relaxed);
-    return is_shared_word(route) ? shared_word(route) : &bits_;
-  }
-  static void set(std::atomic<std::uint64_t>& word, double value) noexcept {
-    word.store(double_to_bits(value), std::memory_order_relaxed);
-  }
-  static void add(std::atomic<std::uint64_t>& word, double amount) noexcept {
-    atomic_add_double(word, amount);
-  }
-  void set(double value) noexcept { set(*value_word(), value); }
-  void add(double amount) noexcept { add(*value_word(), amount); }
-  /// The stored value (what set/inc/dec left).
-  [[nodiscard]] double value() const noexcept {
-    const Functions* route = functions_.load(std::memory_order_relaxed);
-    const std::atomic<std::uint64_t>& word = is_shared_word(route) ? *shared_word(route) : bits_;
-    return bits_to_double(word.load(std::memory_order_relaxed));
-  }
-  /// Multiprocess mode: from now on the gauge is the double at `word`. Before publication.
-  void bind_shared_word(std::atomic<std::uint64_t>* word) noexcept {
-    functions_.store(tag_shared_word<Functions>(word), std::memory_order_relaxed);
-  }
-  /// Whether the gauge lives in a multiprocess file.
-  [[nodiscard]] bool multiprocess() const noexcept {
-    return is_shared_word(functions_.load(std::memory_order_relaxed));
-  }
-  /// The function's result when one is set, else the stored value.
-  [[nodiscard]] double current() const;
-  /// From now on, scrapes report `function()`. The replaced function is freed as soon as no
-  /// scrape can be calling it (at the latest by a later set_function or the cell's end).
-  void set_function(std::function<double()> function);
-  /// In a child process after fork(): forgets scrapes that dead threads were running.
-  void after_fork_in_child() noexcept;
-
- private:
-  struct Function {
-    std::function<double()> call;
-    Function* next_retired = nullptr;
-  };
-  /// Allocated by the first set_function, so that a plain gauge stays two words.
-  struct Functions {
-    std::atomic<Function*> current{nullptr};
-    std::atomic<Function*> retired{nullptr};  ///< replaced, maybe still being called
-    std::atomic<int> callers{0};              ///< scrapes inside current() right now
-  };
-  /// The set_function state, or null (also in multiprocess mode, where the pointer is a word).
-  Functions* functions() const noexcept {
-    Functions* state = functions_.load(std::memory_order_acquire);
-    return is_shared_word(state) ? nullptr : state;
-  }
-  void retire(Functions& functions, Function* chain) noexcept;
-
-  std::atomic<std::uint64_t> bits_{0};
-  std::atomic<Functions*> functions_{nullptr};
+  std::atomic<std::uintptr_t> route_{kNoOwnerBits | kCounting};
 };
 
 }  // namespace bentoml::metrics::detail

@@ -18,7 +18,7 @@
 #include <initializer_list>
 #include <string_view>
 
-#include "bentoml/metrics/detail/counter_cell.hpp"
+#include "bentoml/metrics/detail/double_bits.hpp"
 #include "bentoml/metrics/labels.hpp"
 #include "bentoml/metrics/timer.hpp"  // unix_time_now
 

@@ -1,7 +1,7 @@
 // Internal: the family behind Gauge. Not part of the API.
 #pragma once
 
-#include "bentoml/metrics/detail/counter_cell.hpp"  // GaugeCell
+#include "bentoml/metrics/detail/gauge_cell.hpp"
 #include "bentoml/metrics/detail/value_family.hpp"
 
 namespace bentoml::metrics::detail {

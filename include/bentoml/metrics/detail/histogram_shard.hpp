@@ -44,7 +44,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "bentoml/metrics/detail/counter_cell.hpp"
+#include "bentoml/metrics/detail/double_bits.hpp"
 
 namespace bentoml::metrics::detail {
 
