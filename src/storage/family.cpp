@@ -15,6 +15,7 @@
 #include "bentoml/metrics/detail/histogram_family.hpp"
 #include "bentoml/metrics/error.hpp"
 #include "storage/fork_safety.hpp"
+#include "storage/names.hpp"
 
 namespace bentoml::metrics::detail {
 
@@ -126,6 +127,14 @@ ChildHeader* FamilyBase::get_or_create(const std::string_view* values, std::uint
   std::lock_guard<std::mutex> lock(index_.creation_mutex());
   ChildHeader* child = index_.find(values, hash);
   if (child == nullptr) {
+    // Checked once, when the child is made: a found child was checked then, so the lookup of an
+    // existing child stays free of it. Invalid UTF-8 would make the whole scrape unreadable.
+    for (std::size_t i = 0; i < label_count(); ++i) {
+      if (!valid_utf8(values[i])) {
+        throw Error("metric '" + identity_.name + "': the value of label '" +
+                    identity_.labelnames[i] + "' is not valid UTF-8");
+      }
+    }
     child = make_child(values);
     index_.insert_locked(child);
   } else if (!child->active.load(std::memory_order_relaxed)) {

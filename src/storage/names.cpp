@@ -93,6 +93,7 @@ FamilyIdentity make_identity(MetricType type, const std::string& name,
   if (!valid_metric_name(full_name)) {
     throw Error(what + ": invalid metric name (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
   }
+  if (!valid_utf8(documentation)) throw Error(what + ": documentation is not valid UTF-8");
   for (std::size_t i = 0; i < labelnames.size(); ++i) {
     const std::string& label = labelnames[i];
     if (!valid_label_name(label)) {
@@ -172,6 +173,8 @@ long utf8_code_points(std::string_view text) {
   return points;
 }
 }  // namespace
+
+bool valid_utf8(std::string_view text) { return utf8_code_points(text) >= 0; }
 
 void throw_unlabelled(const FamilyBase& family, const char* call) {
   throw Error("metric " + quoted(family.name()) + " has no labels: " + call +
