@@ -1,6 +1,7 @@
 // Exposer: a CivetWeb server whose every request goes to serve_metrics_request.
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -250,6 +251,49 @@ Exposer& Exposer::operator=(Exposer&& other) noexcept {
   return *this;
 }
 
+namespace {
+
+/// CivetWeb 1.15's mg_stop joins its threads without closing the connections its acceptor had
+/// queued for the workers (accepted, not yet served): their clients would wait for an answer
+/// until their own timeout, and the descriptors would stay open in this process for good. Once
+/// every CivetWeb thread is joined nothing owns a connected socket whose local port is one this
+/// server listened on (the kernel never gives a listening port to an outgoing connection), so
+/// those are closed here. Without /proc nothing is done.
+void close_orphaned_connections(const std::vector<int>& ports) noexcept {
+  DIR* directory = opendir("/proc/self/fd");
+  if (directory == nullptr) return;
+  std::vector<int> orphans;
+  const int own = dirfd(directory);
+  while (const dirent* entry = readdir(directory)) {
+    char* end = nullptr;
+    const long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == own) continue;
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+      continue;  // not a socket
+    }
+    int port = -1;
+    if (local.ss_family == AF_INET) {
+      port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (local.ss_family == AF_INET6) {
+      port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    }
+    bool ours = false;
+    for (const int listened : ports) ours = ours || (port == listened && port > 0);
+    sockaddr_storage peer{};
+    length = sizeof peer;
+    if (ours &&
+        getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+      orphans.push_back(static_cast<int>(fd));  // connected, so not a listening socket
+    }
+  }
+  closedir(directory);
+  for (const int fd : orphans) close(fd);
+}
+
+}  // namespace
+
 Exposer::~Exposer() { stop(); }
 
 int Exposer::port() const noexcept { return impl_ != nullptr ? impl_->port : 0; }
@@ -268,9 +312,14 @@ void Exposer::stop() noexcept {
   } catch (...) {
     // No thread for the waker: mg_stop still returns, within CivetWeb's 2 s poll period.
   }
+  std::vector<int> ports;
+  mg_server_port listening[8];
+  const int count = mg_get_server_ports(impl_->context, 8, listening);
+  for (int i = 0; i < count; ++i) ports.push_back(listening[i].port);
   mg_stop(impl_->context);  // joins CivetWeb's threads
   stopped.store(true, std::memory_order_release);
   if (waker.joinable()) waker.join();
+  close_orphaned_connections(ports);
   impl_->context = nullptr;
 }
 
