@@ -33,7 +33,7 @@ run_target() {
   local target=$1 corpus="$dir/work/$1"
   mkdir -p "$corpus"
   cp fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true
-  "$dir/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  "$dir/fuzz/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=4096 -print_final_stats=1 -artifact_prefix="$dir/crashes/${target}-" \
     >"$dir/work/$target.log" 2>&1
 }
@@ -68,11 +68,11 @@ echo "=== fuzz: prometheus_client's parsers on fuzz_exposition's corpus"
 rm -f "$dir/work/exposition.dump"
 find "$dir/work/fuzz_exposition" -type f -print0 |
   xargs -0 -n 500 env BENTOML_FUZZ_DUMP="$dir/work/exposition.dump" \
-    "$dir/fuzz_exposition" >/dev/null 2>&1
+    "$dir/fuzz/fuzz_exposition" >/dev/null 2>&1
 /usr/bin/python3 fuzz/check_dump.py "$dir/work/exposition.dump"
 
 seed=${BENTOML_METRICS_FUZZ_SEED:-$(date -u +%Y%m%d)}
 echo "=== fuzz: differential check, ${scenarios} scenarios, seed ${seed}"
-/usr/bin/python3 fuzz/differential.py "$dir/differential_scenarios" "$scenarios" "$seed"
+/usr/bin/python3 fuzz/differential.py "$dir/fuzz/differential_scenarios" "$scenarios" "$seed"
 
 echo "=== fuzz: PASSED: ${seconds} s each: $(printf '%s, ' "${summary[@]}" | sed 's/, $//'); ${scenarios} differential scenarios"
