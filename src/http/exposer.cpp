@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -30,6 +31,8 @@ struct Exposer::Impl {
   mg_context* context = nullptr;
   int port = 0;
   std::string wake_address;  ///< IPv4 address stop() connects to, to wake CivetWeb's acceptor
+  /// Serializes stop(): two threads stopping at once would both pass mg_stop the same context.
+  std::mutex stopping;
 };
 
 namespace {
@@ -299,7 +302,10 @@ Exposer::~Exposer() { stop(); }
 int Exposer::port() const noexcept { return impl_ != nullptr ? impl_->port : 0; }
 
 void Exposer::stop() noexcept {
-  if (impl_ == nullptr || impl_->context == nullptr) return;
+  if (impl_ == nullptr) return;
+  // A second caller waits here until the server has stopped, then finds nothing to do.
+  const std::lock_guard<std::mutex> lock(impl_->stopping);
+  if (impl_->context == nullptr) return;
   std::atomic<bool> stopped{false};
   std::thread waker;
   try {
