@@ -40,6 +40,8 @@ struct Exposer::Impl {
   int port = 0;
   std::vector<Listener> listeners;
   std::string wake_address;  ///< IPv4 address stop() connects to when no listener was found
+  /// Serializes stop(): two threads stopping at once would both pass mg_stop the same context.
+  std::mutex stopping;
 };
 
 namespace {
@@ -387,7 +389,10 @@ int Exposer::port() const noexcept { return impl_ != nullptr ? impl_->port : 0; 
 // Step 2 finds the connections by their local address (a listener's address and port), step 4
 // by the socket inodes step 2 found: no connection is accepted after step 1.
 void Exposer::stop() noexcept {
-  if (impl_ == nullptr || impl_->context == nullptr) return;
+  if (impl_ == nullptr) return;
+  // A second caller waits here until the server has stopped, then finds nothing to do.
+  const std::lock_guard<std::mutex> stopping(impl_->stopping);
+  if (impl_->context == nullptr) return;
   std::lock_guard<std::mutex> lifecycle(lifecycle_mutex());
   const std::vector<Listener>& listeners = impl_->listeners;
   std::set<ino_t> accepted;

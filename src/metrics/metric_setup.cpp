@@ -46,6 +46,9 @@ FamilyIdentity make_identity(const MetricDefinition& definition) {
   if (!valid_metric_name(full_name)) {
     throw Error(what + ": invalid metric name (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
   }
+  if (!valid_utf8(definition.documentation)) {
+    throw Error(what + ": documentation is not valid UTF-8");
+  }
   for (std::size_t i = 0; i < labelnames.size(); ++i) {
     const std::string& label = labelnames[i];
     if (!valid_label_name(label)) {

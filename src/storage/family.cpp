@@ -14,6 +14,7 @@
 #include "bentoml/metrics/error.hpp"
 #include "storage/child_memory.hpp"
 #include "storage/fork_safety.hpp"
+#include "storage/names.hpp"
 
 namespace bentoml::metrics::detail {
 
@@ -97,6 +98,14 @@ ChildHeader* FamilyBase::get_or_create(const std::string_view* values, std::uint
   std::lock_guard<std::mutex> lock(index_.creation_mutex());
   ChildHeader* child = index_.find(values, hash);
   if (child == nullptr) {
+    // Checked once, when the child is made: a found child was checked then, so the lookup of an
+    // existing child stays free of it. Invalid UTF-8 would make the whole scrape unreadable.
+    for (std::size_t i = 0; i < label_count(); ++i) {
+      if (!valid_utf8(values[i])) {
+        throw Error("metric '" + identity_.name + "': the value of label '" +
+                    identity_.labelnames[i] + "' is not valid UTF-8");
+      }
+    }
     child = make_child(values);
     child->hash = hash;
     child->created = unix_time_now_in_microseconds();

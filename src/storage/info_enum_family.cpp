@@ -37,6 +37,9 @@ void InfoFamily::check_info(std::vector<std::pair<std::string, std::string>>& la
     if (label.size() >= 2 && label[0] == '_' && label[1] == '_') {
       throw Error(what + ": label name " + quoted(label) + " is reserved (starts with __)");
     }
+    if (!valid_utf8(value)) {
+      throw Error(what + ": the value of label " + quoted(label) + " is not valid UTF-8");
+    }
     const auto& names = identity().labelnames;
     if (std::find(names.begin(), names.end(), label) != names.end()) {
       throw Error(what + ": overlapping labels: " + quoted(label) +
@@ -65,9 +68,16 @@ EnumFamily::EnumFamily(FamilyIdentity identity, std::vector<std::string> states)
   const std::string what = "enum " + quoted(name());
   if (states_.empty()) throw Error(what + ": no states given");
   for (std::size_t i = 0; i < states_.size(); ++i) {
+    if (!valid_utf8(states_[i])) throw Error(what + ": a state is not valid UTF-8");
     for (std::size_t j = 0; j < i; ++j) {
       if (states_[i] == states_[j]) throw Error(what + ": state " + quoted(states_[i]) + " twice");
     }
+  }
+  // The state is exposed as a label named after the metric: `name{name="state"}`. A metric name
+  // may hold ':' (and a namespace may make it start with "__"), which a label name may not.
+  if (!valid_label_name(name()) || name().rfind("__", 0) == 0) {
+    throw Error(what + ": the name must also be a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not "
+                       "starting with __): it labels the state");
   }
   const auto& names = this->identity().labelnames;
   if (std::find(names.begin(), names.end(), name()) != names.end()) {

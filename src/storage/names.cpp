@@ -2,6 +2,7 @@
 // words error messages use for them.
 #include "storage/names.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -52,5 +53,43 @@ const char* metric_type_name(MetricType type) {
 }
 
 std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+long utf8_code_points(std::string_view text) {
+  long points = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t point = 0;
+    if (lead < 0x80) {
+      length = 1;
+      point = lead;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      point = lead & 0x1Fu;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      point = lead & 0x0Fu;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      point = lead & 0x07u;
+    } else {
+      return -1;
+    }
+    if (text.size() - i < length) return -1;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return -1;
+      point = (point << 6) | (next & 0x3Fu);
+    }
+    const bool overlong = (length == 3 && point < 0x800) || (length == 4 && point < 0x10000);
+    if (overlong || (point >= 0xD800 && point <= 0xDFFF) || point > 0x10FFFF) return -1;
+    i += length;
+    ++points;
+  }
+  return points;
+}
+
+bool valid_utf8(std::string_view text) { return utf8_code_points(text) >= 0; }
 
 }  // namespace bentoml::metrics::detail

@@ -20,4 +20,11 @@ const char* metric_type_name(MetricType type);
 /// `text` in single quotes, as error messages cite names and values.
 std::string quoted(std::string_view text);
 
+/// The number of code points in `text`, or -1 if it is not valid UTF-8 (overlong forms,
+/// surrogates and values past U+10FFFF are invalid, as Python's strict decoder has them).
+long utf8_code_points(std::string_view text);
+/// Whether `text` is valid UTF-8 as Python's strict decoder has it. Exposition is UTF-8:
+/// Prometheus and prometheus_client's parsers reject a whole scrape that is not.
+bool valid_utf8(std::string_view text);
+
 }  // namespace bentoml::metrics::detail

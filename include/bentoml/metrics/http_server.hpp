@@ -72,7 +72,8 @@ class Exposer {
 
   /// The port of the first listening address (the one chosen when 0 was asked).
   [[nodiscard]] int port() const noexcept;
-  /// Stops the server and joins its threads (within milliseconds); later calls do nothing.
+  /// Stops the server and joins its threads (within milliseconds); later calls do nothing. Any
+  /// thread may call it, several at once too: each returns once the server has stopped.
   void stop() noexcept;
 
  private:
