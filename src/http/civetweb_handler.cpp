@@ -28,6 +28,7 @@ namespace {
 struct ScrapeBuffers {
   std::string body;
   std::string compressed;
+  GzipEncoder encoder;
 };
 
 class BufferPool {
@@ -245,7 +246,7 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
   std::string& body = buffers->body;
   body.clear();
   write_latest(body, config.registries, format);
-  const bool compress = gzip && gzip_compress(body, buffers->compressed, config.gzip_level);
+  const bool compress = gzip && buffers->encoder.compress(body, buffers->compressed, config.gzip_level);
   const std::string& payload = compress ? buffers->compressed : body;
 
   mg_response_header_start(connection, 200);

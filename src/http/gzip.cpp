@@ -15,39 +15,20 @@ namespace bentoml::metrics::detail {
 
 #if BENTOML_METRICS_HAVE_LIBDEFLATE
 
-namespace {
+GzipEncoder::~GzipEncoder() {
+  libdeflate_free_compressor(static_cast<libdeflate_compressor*>(compressor_));
+}
 
-/// A thread's libdeflate compressor (hundreds of kilobytes of tables), kept for its next scrape
-/// at the same level and freed when the thread exits. A compressor serves one thread at a time.
-class ThreadCompressor {
- public:
-  ThreadCompressor() = default;
-  ThreadCompressor(const ThreadCompressor&) = delete;
-  ThreadCompressor& operator=(const ThreadCompressor&) = delete;
-  ~ThreadCompressor() { libdeflate_free_compressor(compressor_); }
-
-  libdeflate_compressor* at(int level) noexcept {
-    if (compressor_ == nullptr || level_ != level) {
-      libdeflate_free_compressor(compressor_);
-      compressor_ = libdeflate_alloc_compressor(level);
-      level_ = level;
-    }
-    return compressor_;
-  }
-
- private:
-  libdeflate_compressor* compressor_ = nullptr;
-  int level_ = -1;
-};
-
-}  // namespace
-
-bool gzip_compress(std::string_view in, std::string& out, int level) {
+bool GzipEncoder::compress(std::string_view in, std::string& out, int level) {
   // zlib's levels: -1 is its default, 6; libdeflate also takes 10-12, which zlib refuses.
   if (level == -1) level = 6;
   if (level < 0 || level > 9) return false;
-  thread_local ThreadCompressor compressor;
-  libdeflate_compressor* deflater = compressor.at(level);
+  if (compressor_ == nullptr || level_ != level) {
+    libdeflate_free_compressor(static_cast<libdeflate_compressor*>(compressor_));
+    compressor_ = libdeflate_alloc_compressor(level);
+    level_ = level;
+  }
+  auto* deflater = static_cast<libdeflate_compressor*>(compressor_);
   if (deflater == nullptr) return false;
   out.resize(libdeflate_gzip_compress_bound(deflater, in.size()));
   const std::size_t size =
@@ -58,7 +39,9 @@ bool gzip_compress(std::string_view in, std::string& out, int level) {
 
 #else
 
-bool gzip_compress(std::string_view in, std::string& out, int level) {
+GzipEncoder::~GzipEncoder() = default;
+
+bool GzipEncoder::compress(std::string_view in, std::string& out, int level) {
   z_stream stream{};
   // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
   if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
