@@ -73,7 +73,7 @@ char* write_python_repr(char* out, double value) {
 bool append_microsecond_time(std::string& out, double value) {
   const auto micros = static_cast<std::uint64_t>(value * 1e6 + 0.5);
   if (static_cast<double>(micros) / 1e6 != value) return false;  // division rounds correctly
-  char digits[24];
+  char digits[24] = {};
   char* const end = std::to_chars(digits, digits + sizeof digits, micros).ptr;  // 16 digits
   char* last = end;
   while (last > digits + 1 && last[-1] == '0') --last;

@@ -136,6 +136,10 @@ ExternalValues* multiprocess_values_for(MetricType type, MultiprocessMode mode,
       }
       prefix = std::string("gauge_") + multiprocess_mode_name(mode);
       break;
+    case MetricType::info:
+    case MetricType::stateset:
+    case MetricType::custom:
+      return nullptr;  // kept in process memory: prometheus_client has no files for them
   }
   for (const std::unique_ptr<MmapFile>& file : state.files) {
     if (file->directory() == state.directory && file->prefix() == prefix) return file.get();

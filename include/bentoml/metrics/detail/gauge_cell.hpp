@@ -2,7 +2,7 @@
 //
 // A gauge is a double stored as bits, written with plain stores (set) or a CAS loop (inc, dec).
 // set_function() hangs a Functions record on `functions_`; replaced functions are reclaimed
-// without a lock (cells.cpp). In multiprocess mode (bentoml/metrics/multiprocess.hpp) the gauge
+// without a lock (gauge_cell.cpp). In multiprocess mode (bentoml/metrics/multiprocess.hpp) the gauge
 // is one double in a memory-mapped file shared with the aggregating process: `functions_` then
 // holds that word's address with bit 0 set (records and mapped words are both 8-byte aligned, so
 // a real pointer never has it), set once before the child is published; set_function is refused

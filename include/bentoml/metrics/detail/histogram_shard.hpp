@@ -5,7 +5,7 @@
 // hot; bits 0-62: how many observations have started on it since it became hot), two copies,
 // each [count][sum as double bits][bucket 0]...[bucket n-1], and a pointer to the reader's side
 // record (null until a reading first has to fall back on it). This is client_golang's hot/cold
-// scheme (its PR #457), changed so that the reader never waits for a writer that is not running.
+// scheme, changed so that the reader never waits for a writer that is not running.
 // The cold copy holds the whole histogram as of the last complete reading; the hot copy holds
 // what has been observed since (it was zeroed before it became hot).
 //
