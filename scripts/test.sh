@@ -6,8 +6,8 @@
 #      skipped there), and its walkthrough of the guide's scenario (scripts/readme_walkthrough.sh);
 #   3. tsan preset: the concurrency and integration tests under ThreadSanitizer;
 #   4. asan-ubsan preset: the unit, concurrency, exposition and integration tests under
-#      AddressSanitizer + UBSan (the example-driven integration tests need the examples, which
-#      the sanitizer presets do not build: those run in release only);
+#      AddressSanitizer + UBSan (the example-driven ones included; the sanitizer presets build
+#      the examples without the gRPC variant, which those tests then skip);
 #   5. scripts/fuzz.sh: the libFuzzer targets, BENTOML_METRICS_FUZZ_SECONDS each (default 20),
 #      and BENTOML_METRICS_DIFFERENTIAL_SCENARIOS (default 500) scenarios against prometheus_client.
 # Under a sanitizer every process (those the Python tests start too) writes its reports to
