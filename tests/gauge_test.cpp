@@ -259,5 +259,8 @@ TEST_F(Gauge, ReplacedFunctionsAreFreedWhileScrapesRun) {
   scraper.join();
   gauge.set_function(CountedFunction(-1));  // with no scrape running: frees every retired one
   EXPECT_LE(CountedFunction::live.load(), 1);
-  EXPECT_LT(most_alive, 1000);
+  // Retired functions are freed whenever a setter finds no scrape calling one; a scraper
+  // preempted mid-call (a loaded machine, a sanitizer) delays that, so the bound is against
+  // never freeing while scrapes run (which would keep all 20,000), not a timing figure.
+  EXPECT_LT(most_alive, 10000);
 }

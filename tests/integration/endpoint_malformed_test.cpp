@@ -74,7 +74,7 @@ std::vector<Malformed> malformed_requests() {
       {"traversal to metrics", "GET /x/../metrics HTTP/1.1\r\nHost: x\r\n\r\n", {200, 404, 400}},
       {"encoded NUL", "GET /metrics%00 HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
       {"encoded NUL and more", "GET /metrics%00.html HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
-      {"raw NUL", std::string("GET /metrics\0x HTTP/1.1\r\nHost: x\r\n\r\n", 38), {400, 404}},
+      {"raw NUL", std::string("GET /metrics") + '\0' + "x HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
       {"bad percent", "GET /metrics%zz HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
       {"control chars", "GET /met\x01rics HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}},
       {"tab in target", "GET /met\trics HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404, 505}},
