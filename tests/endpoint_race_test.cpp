@@ -19,6 +19,7 @@
 
 #include "bentoml/metrics.hpp"
 #include "bentoml/metrics/http_server.hpp"
+#include "integration/endpoint_client.hpp"
 
 namespace metrics = bentoml::metrics;
 
@@ -27,28 +28,7 @@ namespace {
 /// Sends `request` to 127.0.0.1:port and returns the status of the reply (-1: none), reading
 /// until the server closes the connection or 5 s pass.
 int status_of(int port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string reply;
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
-      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    char buffer[16384];
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd waiting{fd, POLLIN, 0};
-      if (poll(&waiting, 1, 100) <= 0) continue;
-      const ssize_t got = recv(fd, buffer, sizeof buffer, 0);
-      if (got <= 0) break;
-      reply.append(buffer, static_cast<std::size_t>(got));
-    }
-  }
-  close(fd);
-  return reply.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(reply.c_str() + 9) : -1;
+  return endpoint_test::exchange(port, request, 5.0).status;
 }
 
 }  // namespace

@@ -69,6 +69,16 @@ inline long resident_kib() {
   std::fclose(status);
   return kib;
 }
+/// A server on an ephemeral loopback port serving `registry`; 0 threads: the default count.
+inline metrics::Exposer::Options loopback_options(const metrics::Registry& registry,
+                                                  int threads = 0) {
+  metrics::Exposer::Options options;
+  options.listen = {"127.0.0.1:0"};
+  options.registries = {&registry};
+  if (threads > 0) options.threads = threads;
+  return options;
+}
+
 inline int open_descriptors() { return count_entries("/proc/self/fd"); }
 inline int threads_now() { return count_entries("/proc/self/task"); }
 

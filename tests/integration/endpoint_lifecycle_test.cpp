@@ -32,10 +32,7 @@ constexpr bool kSanitized = false;
 TEST(EndpointHostile, StopAnswersOrClosesEveryAcceptedConnectionAtOnce) {
   raise_descriptor_limit();
   metrics::Registry registry;
-  metrics::Exposer::Options options;
-  options.listen = {"127.0.0.1:0"};
-  options.registries = {&registry};
-  options.threads = 4;
+  const metrics::Exposer::Options options = loopback_options(registry, 4);
   const int descriptors = open_descriptors();
   int hanging = 0;
   double slowest_stop = 0;
@@ -80,10 +77,7 @@ TEST(EndpointHostile, StopAnswersOrClosesEveryAcceptedConnectionAtOnce) {
 TEST(EndpointHostile, DestroyingTheServerWithSlowConnectionsClosesThemAll) {
   raise_descriptor_limit();
   metrics::Registry registry;
-  metrics::Exposer::Options options;
-  options.listen = {"127.0.0.1:0"};
-  options.registries = {&registry};
-  options.threads = 16;
+  const metrics::Exposer::Options options = loopback_options(registry, 16);
   const int descriptors = open_descriptors();
   auto server = std::make_unique<metrics::Exposer>(options);
   std::vector<int> clients;
@@ -110,10 +104,7 @@ TEST(EndpointHostile, DestroyingTheServerWithSlowConnectionsClosesThemAll) {
 TEST(EndpointHostile, StartStopCyclesLeakNoDescriptorOrThread) {
   raise_descriptor_limit();
   metrics::Registry registry;
-  metrics::Exposer::Options options;
-  options.listen = {"127.0.0.1:0"};
-  options.registries = {&registry};
-  options.threads = 4;
+  const metrics::Exposer::Options options = loopback_options(registry, 4);
   // A sanitizer's runtime starts a thread of its own with the first thread created: count after.
   std::thread([] {}).join();
   const int descriptors = open_descriptors();
@@ -154,9 +145,7 @@ TEST(EndpointHostile, ScrapesLeakNoDescriptor) {
   metrics::Counter counter{
       {.name = "c", .documentation = "d", .labelnames = {"i"}, .registry = &registry}};
   for (int i = 0; i < 100; ++i) counter.labels({std::to_string(i)}).inc();
-  metrics::Exposer::Options options;
-  options.listen = {"127.0.0.1:0"};
-  options.registries = {&registry};
+  const metrics::Exposer::Options options = loopback_options(registry);
   metrics::Exposer server(options);
   const std::string requests[] = {
       std::string(kPrometheusRequest),
