@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "storage/names.hpp"  // decode_utf8
+
 namespace bentoml::metrics::detail {
 namespace {
 
@@ -17,38 +19,6 @@ void append_u_escape(std::string& out, std::uint32_t unit) {
                           kHex[(unit >> 4) & 0xF],
                           kHex[unit & 0xF]};
   out.append(escape, sizeof escape);
-}
-
-/// Decodes the UTF-8 sequence at `text[i]` into `point` and returns its length; 0 if invalid
-/// (overlong forms, surrogates and values past U+10FFFF are invalid, as for Python's decoder).
-std::size_t decode_utf8(std::string_view text, std::size_t i, std::uint32_t& point) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  std::size_t length = 0;
-  if (lead < 0x80) {
-    point = lead;
-    return 1;
-  }
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    point = lead & 0x1Fu;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    point = lead & 0x0Fu;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    point = lead & 0x07u;
-  } else {
-    return 0;
-  }
-  if (text.size() - i < length) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(text[i + k]);
-    if ((next & 0xC0) != 0x80) return 0;
-    point = (point << 6) | (next & 0x3Fu);
-  }
-  const bool overlong = (length == 3 && point < 0x800) || (length == 4 && point < 0x10000);
-  if (overlong || (point >= 0xD800 && point <= 0xDFFF) || point > 0x10FFFF) return 0;
-  return length;
 }
 
 void append_utf8(std::string& out, std::uint32_t point) {

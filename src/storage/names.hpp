@@ -2,6 +2,8 @@
 // and the words error messages use for them.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,10 @@ const char* metric_type_name(MetricType type);
 /// `text` in single quotes, as error messages cite names and values.
 std::string quoted(std::string_view text);
 
+/// Decodes the UTF-8 sequence at `text[i]` (i < text.size()) into `point` and returns its
+/// length; 0 if invalid (overlong forms, surrogates and values past U+10FFFF are invalid, as
+/// Python's strict decoder has them).
+std::size_t decode_utf8(std::string_view text, std::size_t i, std::uint32_t& point);
 /// The number of code points in `text`, or -1 if it is not valid UTF-8 (overlong forms,
 /// surrogates and values past U+10FFFF are invalid, as Python's strict decoder has them).
 long utf8_code_points(std::string_view text);
