@@ -170,16 +170,9 @@ class CounterCell {
   }
 
   /// The calling thread holds the owner slot: `whole_` is its alone.
-  void add_as_owner(std::uint64_t amount) noexcept {
-    std::uint64_t total;
-    if (BENTOML_METRICS_UNLIKELY(
-            __builtin_add_overflow(whole_.load(std::memory_order_relaxed), amount, &total))) {
-      add_carry(amount);
-      return;
-    }
-    whole_.store(total, std::memory_order_relaxed);
-  }
-  /// The calling thread holds the slot of `cell`.
+  void add_as_owner(std::uint64_t amount) noexcept { add_to_own_cell(whole_, amount); }
+  /// The calling thread alone writes `cell` (the owner's `whole_`, or its stripe): a plain load
+  /// and store, with the rare carry past 2^64 out of line.
   void add_to_own_cell(std::atomic<std::uint64_t>& cell, std::uint64_t amount) noexcept {
     std::uint64_t total;
     if (BENTOML_METRICS_UNLIKELY(
