@@ -47,6 +47,16 @@ double boot_time(const std::string& proc) {
   return 0;
 }
 
+/// prometheus_client's help texts, in the order of ProcessCollector::names_ (the CPU family's
+/// two names share one).
+constexpr const char* kHelp[] = {"Virtual memory size in bytes.",
+                                 "Resident memory size in bytes.",
+                                 "Start time of the process since unix epoch in seconds.",
+                                 "Total user and system CPU time spent in seconds.",
+                                 "Total user and system CPU time spent in seconds.",
+                                 "Number of open file descriptors.",
+                                 "Maximum number of open file descriptors."};
+
 // ---- reading at scrape time, into fixed buffers ----------------------------------------------
 
 /// /proc/<pid>/stat is a few hundred bytes and limits about 1.5 KB; a longer file is cut here
@@ -195,14 +205,13 @@ std::vector<MetricFamily> ProcessCollector::collect() const {
   std::vector<MetricFamily> result;
   const Reading reading = read();
   if (reading.has_stat) {
-    GaugeMetricFamily virtual_memory(names_[0], "Virtual memory size in bytes.");
+    GaugeMetricFamily virtual_memory(names_[0], kHelp[0]);
     virtual_memory.add_metric({}, reading.virtual_memory);
-    GaugeMetricFamily resident(names_[1], "Resident memory size in bytes.");
+    GaugeMetricFamily resident(names_[1], kHelp[1]);
     resident.add_metric({}, reading.resident_memory);
-    GaugeMetricFamily start_time(names_[2],
-                                 "Start time of the process since unix epoch in seconds.");
+    GaugeMetricFamily start_time(names_[2], kHelp[2]);
     start_time.add_metric({}, reading.start_time);
-    CounterMetricFamily cpu(names_[4], "Total user and system CPU time spent in seconds.");
+    CounterMetricFamily cpu(names_[4], kHelp[4]);
     cpu.add_metric({}, reading.cpu_seconds);
     result.push_back(std::move(virtual_memory));
     result.push_back(std::move(resident));
@@ -210,9 +219,9 @@ std::vector<MetricFamily> ProcessCollector::collect() const {
     result.push_back(std::move(cpu));
   }
   if (reading.has_fds) {
-    GaugeMetricFamily open(names_[5], "Number of open file descriptors.");
+    GaugeMetricFamily open(names_[5], kHelp[5]);
     open.add_metric({}, reading.open_fds);
-    GaugeMetricFamily max(names_[6], "Maximum number of open file descriptors.");
+    GaugeMetricFamily max(names_[6], kHelp[6]);
     max.add_metric({}, reading.max_fds);
     result.push_back(std::move(open));
     result.push_back(std::move(max));
@@ -222,32 +231,28 @@ std::vector<MetricFamily> ProcessCollector::collect() const {
 
 void ProcessCollector::write_into(detail::ExpositionWriter& writer) const {
   const Reading reading = read();
-  const auto gauge = [&writer](const std::string& name, std::string_view help, double value) {
-    writer.header(name, help, "gauge", {});
-    writer.labelled_sample(name, nullptr, 0, value);
+  const auto gauge = [this, &writer](std::size_t family, double value) {
+    writer.header(names_[family], kHelp[family], "gauge", {});
+    writer.labelled_sample(names_[family], nullptr, 0, value);
   };
   if (reading.has_stat) {
-    gauge(names_[0], "Virtual memory size in bytes.", reading.virtual_memory);
-    gauge(names_[1], "Resident memory size in bytes.", reading.resident_memory);
-    gauge(names_[2], "Start time of the process since unix epoch in seconds.", reading.start_time);
+    gauge(0, reading.virtual_memory);
+    gauge(1, reading.resident_memory);
+    gauge(2, reading.start_time);
     // As a collector's counter: OpenMetrics names the family without `_total`, text with it.
-    writer.header(writer.openmetrics() ? names_[3] : names_[4],
-                  "Total user and system CPU time spent in seconds.", "counter", {});
+    writer.header(writer.openmetrics() ? names_[3] : names_[4], kHelp[4], "counter", {});
     writer.labelled_sample(names_[4], nullptr, 0, reading.cpu_seconds);
   }
   if (reading.has_fds) {
-    gauge(names_[5], "Number of open file descriptors.", reading.open_fds);
-    gauge(names_[6], "Maximum number of open file descriptors.", reading.max_fds);
+    gauge(5, reading.open_fds);
+    gauge(6, reading.max_fds);
   }
 }
 
 std::vector<MetricFamily> ProcessCollector::describe() const {
-  return {GaugeMetricFamily(prefix_ + "virtual_memory_bytes", ""),
-          GaugeMetricFamily(prefix_ + "resident_memory_bytes", ""),
-          GaugeMetricFamily(prefix_ + "start_time_seconds", ""),
-          CounterMetricFamily(prefix_ + "cpu_seconds_total", ""),
-          GaugeMetricFamily(prefix_ + "open_fds", ""),
-          GaugeMetricFamily(prefix_ + "max_fds", "")};
+  return {GaugeMetricFamily(names_[0], ""), GaugeMetricFamily(names_[1], ""),
+          GaugeMetricFamily(names_[2], ""), CounterMetricFamily(names_[4], ""),
+          GaugeMetricFamily(names_[5], ""), GaugeMetricFamily(names_[6], "")};
 }
 
 std::shared_ptr<ProcessCollector> process_collector() {
