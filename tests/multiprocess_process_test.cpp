@@ -236,15 +236,18 @@ TEST(MultiprocessProcesses, SigkillAtRandomMomentsLosesNothingRecordedAndNoScrap
   std::atomic<bool> stop{false};
   std::atomic<int> scrapes{0};
   std::atomic<int> bad_scrapes{0};
+  std::string first_bad;  // the scraper's, read after join()
   std::thread scraper([&] {
     while (!stop.load()) {
       const std::string text = metrics::generate_latest(scraped);
       // Cheap checks on every scrape (a full parse every 16th): each histogram's `_count` is its
-      // `+Inf` bucket.
+      // `+Inf` bucket, and each has all its four buckets (a series is published whole).
       static const std::string count_prefix = "seconds_count{";
       static const std::string inf_prefix = "seconds_bucket{le=\"+Inf\",";
+      static const std::string bucket_prefix = "seconds_bucket{le=\"";
       std::map<std::string, double> counts;
       std::map<std::string, double> infinite;
+      std::map<std::string, int> buckets;
       std::istringstream lines(text);
       std::string line;
       bool fine = text.empty() || text.back() == '\n';  // empty before anything is recorded
@@ -258,9 +261,15 @@ TEST(MultiprocessProcesses, SigkillAtRandomMomentsLosesNothingRecordedAndNoScrap
           infinite[line.substr(inf_prefix.size(), space - inf_prefix.size())] =
               std::stod(line.substr(space + 1));
         }
+        if (line.rfind(bucket_prefix, 0) == 0) {
+          const std::size_t labels = line.find("\",", bucket_prefix.size());
+          if (labels < space) ++buckets[line.substr(labels + 2, space - labels - 2)];
+        }
       }
       fine = fine && counts == infinite;
+      for (const auto& [series, lines] : buckets) fine = fine && lines == 4;
       if (scrapes.load() % 16 == 0) fine = fine && parse_exposition(text).error.empty();
+      if (!fine && first_bad.empty()) first_bad = text;
       bad_scrapes += fine ? 0 : 1;
       ++scrapes;
     }
@@ -302,7 +311,7 @@ TEST(MultiprocessProcesses, SigkillAtRandomMomentsLosesNothingRecordedAndNoScrap
   stop = true;
   scraper.join();
   multiprocess::set_warning_handler({});
-  EXPECT_EQ(bad_scrapes.load(), 0);
+  EXPECT_EQ(bad_scrapes.load(), 0) << "the first:\n" << first_bad;
   EXPECT_GT(scrapes.load(), 10);
   EXPECT_TRUE(warnings.empty()) << warnings.front();  // no file was ever corrupt
   const auto parsed = parse_exposition(metrics::generate_latest(scraped));

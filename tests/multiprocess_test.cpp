@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -241,6 +242,53 @@ TEST(MultiprocessAggregate, SumsProcessesAndKeepsHistogramsConsistent) {
   EXPECT_TRUE(om.eof);
   EXPECT_TRUE(metrics::testing::has_line(openmetrics, "# TYPE c counter"));
   EXPECT_EQ(om.value("c_total", {{"code", "200"}}), 6.0);
+}
+
+TEST(MultiprocessAggregate, AHistogramCutShortBeforeItsInfBucketStillHasOne) {
+  // A Python process killed between two of a new series' entries leaves a file whose `used`
+  // ends before the `+Inf` bucket (this library publishes a series' entries together).
+  TempDir dir;
+  {
+    MultiprocessScope on(dir.path());
+    metrics::Registry registry;
+    metrics::Histogram histogram{{.name = "h",
+                                  .documentation = "d",
+                                  .labelnames = {"w"},
+                                  .buckets = {0.5, 1.0},
+                                  .registry = &registry}};
+    histogram.labels({"whole"}).observe(0.7);
+    histogram.labels({"whole"}).observe(3.0);
+  }
+  std::string bytes = read_file(dir.file(own_file("histogram")));
+  // A second process: the whole series, then a new one cut after its 0.5 bucket.
+  const auto entries = entries_of(bytes);
+  ASSERT_EQ(entries.size(), 4u);  // _sum, 0.5, 1.0, +Inf
+  std::string cut = bytes;
+  std::string tail;
+  for (std::size_t i = 0; i < 2; ++i) {  // _sum and the 0.5 bucket, of series w="cut"
+    std::string key = entries[i].first;
+    key.replace(key.find("\"whole\""), 7, "\"cut\"");
+    const auto length = static_cast<std::uint32_t>(key.size());
+    const std::size_t padding = 8 - (length + 4) % 8;
+    tail.append(reinterpret_cast<const char*>(&length), 4);
+    tail += key + std::string(padding, ' ') + std::string(8, '\0');
+  }
+  const std::uint32_t used = u32_at(bytes, 0);
+  cut.replace(used, tail.size(), tail);
+  const auto cut_used = static_cast<std::uint32_t>(used + tail.size());
+  std::memcpy(cut.data(), &cut_used, sizeof cut_used);
+  write_file(dir.file("histogram_1000001.db"), cut);
+  const std::string text = aggregate(dir.path());
+  const auto parsed = parse_exposition(text);
+  ASSERT_EQ(parsed.error, "") << text;
+  EXPECT_EQ(parsed.value("h_bucket", {{"le", "+Inf"}, {"w", "whole"}}), 4.0) << text;
+  EXPECT_EQ(parsed.value("h_count", {{"w", "whole"}}), 4.0);
+  EXPECT_EQ(parsed.value("h_bucket", {{"le", "0.5"}, {"w", "cut"}}), 0.0) << text;
+  EXPECT_EQ(parsed.value("h_bucket", {{"le", "+Inf"}, {"w", "cut"}}), 0.0) << text;
+  EXPECT_EQ(parsed.value("h_count", {{"w", "cut"}}), 0.0);
+  const std::string openmetrics = aggregate(dir.path(), metrics::Format::openmetrics_1_0_0);
+  EXPECT_EQ(parse_exposition(openmetrics, metrics::Format::openmetrics_1_0_0).error, "")
+      << openmetrics;
 }
 
 TEST(MultiprocessAggregate, GaugeModesOverProcesses) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <unordered_map>
 #include <unordered_set>
@@ -267,12 +268,21 @@ void AggregateModel::write_summed(ExpositionWriter& writer, const Metric& metric
   double cumulative = 0;
   if (metric.kind == FileKind::histogram) {
     const std::string name = metric.identity + "_bucket";
+    bool has_infinite = false;
     for (const std::uint32_t index : series.bucket_order) {
       const Series::Bucket& bucket = series.buckets[index];
       if (!present(bucket.accumulator)) continue;
       has_buckets = true;
+      has_infinite = std::isinf(bucket.bound) && bucket.bound > 0;
       cumulative += values_[bucket.accumulator];
       writer.rendered_sample(name, series.before, "le", bucket.le, series.after, cumulative);
+    }
+    // A series whose writer was stopped half-way through creating it (a Python process killed
+    // between two of its bucket entries; this library publishes a series' entries together)
+    // has no `+Inf` bucket. Python then shows the histogram without it, which
+    // histogram_quantile() and OpenMetrics reject; the `+Inf` bucket is the count.
+    if (has_buckets && !has_infinite) {
+      writer.rendered_sample(name, series.before, "le", "+Inf", series.after, cumulative);
     }
     // `_count` is the last cumulative bucket, whatever a file holds under that name.
     if (has_buckets) {

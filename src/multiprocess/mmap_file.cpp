@@ -93,32 +93,32 @@ std::string MmapFile::path_for(long pid) const {
   return directory_ + "/" + prefix_ + "_" + std::to_string(pid) + ".db";
 }
 
-std::atomic<std::uint64_t>* MmapFile::word(const FamilyIdentity& identity, std::string_view suffix,
-                                           const std::string_view* values, const double* le) {
+std::string MmapFile::key_for(const FamilyIdentity& identity, const std::string_view* values,
+                              const SampleWord& sample) {
   // json.dumps([name, name + suffix, {labels, sorted}, help], sort_keys=True), as Python.
   std::string key = "[";
   append_json_string(key, identity.name);
   key += ", ";
-  std::string sample = identity.name;
-  sample += suffix;
-  append_json_string(key, sample);
+  std::string name = identity.name;
+  name += sample.suffix;
+  append_json_string(key, name);
   key += ", {";
   std::string le_text;
-  if (le != nullptr) append_go_float(le_text, *le);  // floatToGoString, as Python's bucket keys
+  if (sample.le != nullptr) append_go_float(le_text, *sample.le);  // floatToGoString, as Python
   const std::size_t count = identity.labelnames.size();
   bool first = true;
-  const auto add_label = [&](std::string_view name, std::string_view value) {
+  const auto add_label = [&](std::string_view label, std::string_view value) {
     if (!first) key += ", ";
     first = false;
-    append_json_string(key, name);
+    append_json_string(key, label);
     key += ": ";
     if (!append_json_string(key, value)) {
-      throw Error("metric '" + identity.name + "': the value of label '" + std::string(name) +
+      throw Error("metric '" + identity.name + "': the value of label '" + std::string(label) +
                   "' is not valid UTF-8, which multiprocess files cannot hold");
     }
   };
   for (std::size_t position = 0; position <= count; ++position) {
-    if (le != nullptr && position == identity.labels_before_le) add_label("le", le_text);
+    if (sample.le != nullptr && position == identity.labels_before_le) add_label("le", le_text);
     if (position == count) break;
     const std::uint32_t index = identity.sorted_labels[position];
     add_label(identity.labelnames[index], values[index]);
@@ -126,35 +126,54 @@ std::atomic<std::uint64_t>* MmapFile::word(const FamilyIdentity& identity, std::
   key += "}, ";
   append_json_string(key, identity.documentation);  // checked for UTF-8 at registration
   key += "]";
-  std::lock_guard<std::mutex> lock(mutex_);
-  return word_for_key_locked(key);
+  return key;
 }
 
-std::atomic<std::uint64_t>* MmapFile::word_for_key_locked(std::string_view key) {
+void MmapFile::words(const FamilyIdentity& identity, const std::string_view* values,
+                     const SampleWord* samples, std::size_t count,
+                     std::atomic<std::uint64_t>** words) {
+  std::vector<std::string> keys;  // all made (and checked) before the file is touched
+  keys.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) keys.push_back(key_for(identity, values, samples[i]));
+  std::lock_guard<std::mutex> lock(mutex_);
+  words_for_keys_locked(keys, words);
+}
+
+void MmapFile::words_for_keys_locked(const std::vector<std::string>& keys,
+                                     std::atomic<std::uint64_t>** words) {
   if (broken_) {
     throw Error("multiprocess file " + path_for(pid_) +
                 " is unavailable (this process could not create it after fork())");
   }
   if (fd_ < 0) open_locked();
-  const std::uint64_t hash = hash_key(key);
-  std::int64_t found = find_locked(key, hash);
-  if (found < 0) {
-    const std::uint64_t size = entry_bytes(key.size(), layout_);
-    if (used_ + size > kMaxFileBytes) {
-      throw Error("multiprocess file " + path_for(pid_) + " is full (2 GiB, Python's limit)");
-    }
-    if (used_ + size > capacity_) grow_locked(used_ + size);
-    write_entry(address(used_, size), key, layout_);
-    const std::uint32_t entry = used_;
-    used_ += static_cast<std::uint32_t>(size);
-    publish_used_locked();
-    index_locked(entry, key);
-    found = entry;
+  // Room for every new entry first: the file being full or failing to grow is an error before
+  // any of the series' entries is written.
+  std::uint64_t needed = 0;
+  for (const std::string& key : keys) {
+    if (find_locked(key, hash_key(key)) < 0) needed += entry_bytes(key.size(), layout_);
   }
-  const auto entry = static_cast<std::uint64_t>(found);
-  const std::uint32_t key_bytes = load_u32(address(entry, 4));
-  const std::uint64_t value = entry + 4 + padded_key_bytes(key_bytes);
-  return reinterpret_cast<std::atomic<std::uint64_t>*>(address(value, 8));
+  if (used_ + needed > kMaxFileBytes) {
+    throw Error("multiprocess file " + path_for(pid_) + " is full (2 GiB, Python's limit)");
+  }
+  if (used_ + needed > capacity_) grow_locked(used_ + needed);  // one extent holds them all
+  const std::uint32_t published = used_;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    std::int64_t found = find_locked(keys[i], hash_key(keys[i]));
+    if (found < 0) {
+      const std::uint64_t size = entry_bytes(keys[i].size(), layout_);
+      write_entry(address(used_, size), keys[i], layout_);
+      found = used_;
+      used_ += static_cast<std::uint32_t>(size);
+      index_locked(static_cast<std::uint32_t>(found), keys[i]);
+    }
+    const auto entry = static_cast<std::uint64_t>(found);
+    const std::uint32_t key_bytes = load_u32(address(entry, 4));
+    const std::uint64_t value = entry + 4 + padded_key_bytes(key_bytes);
+    words[i] = reinterpret_cast<std::atomic<std::uint64_t>*>(address(value, 8));
+  }
+  // One release store for the whole series: a reader (or a process killed before this line)
+  // sees all of its entries or none, so never a histogram without its `+Inf` bucket.
+  if (used_ != published) publish_used_locked();
 }
 
 void MmapFile::publish_used_locked() noexcept {

@@ -10,10 +10,11 @@
 // (Extents may overlap by up to a page; two views of one file page are one physical page, so
 // atomic operations through either stay atomic.)
 //
-// Publication: a new entry's bytes (length, key, padding, zero value) are written into space
-// past `used`, which no reader looks at; then `used` is stored with release order. A reader that
-// sees the new `used` (the aggregator reads it first, with a separate read) finds the entry
-// complete. A process killed at any point leaves every entry below `used` whole.
+// Publication: a new series' entries (length, key, padding, zero value, for each of its samples)
+// are written into space past `used`, which no reader looks at; then `used` is stored once, with
+// release order. A reader that sees the new `used` (the aggregator reads it first, with a
+// separate read) finds the series complete: all its buckets or none. A process killed at any
+// point leaves every entry below `used` whole.
 //
 // After fork() the child must not write into the parent's file. after_fork_in_child() writes a
 // file for the child's pid with the same entries at the same offsets (values zero, as Python's
@@ -44,11 +45,9 @@ class MmapFile final : public ExternalValues {
   MmapFile& operator=(const MmapFile&) = delete;
   ~MmapFile() = default;  // never destroyed while the process lives: words point into it
 
-  std::atomic<std::uint64_t>* word(const FamilyIdentity& identity, std::string_view suffix,
-                                   const std::string_view* values, const double* le) override;
-
-  /// The word of `key`, appending an entry if the file has none. Caller holds the mutex.
-  std::atomic<std::uint64_t>* word_for_key_locked(std::string_view key);
+  void words(const FamilyIdentity& identity, const std::string_view* values,
+             const SampleWord* samples, std::size_t count,
+             std::atomic<std::uint64_t>** words) override;
 
   /// In the child after fork(), the mutex held: moves to a file of the child's own.
   void after_fork_in_child() noexcept;
@@ -64,6 +63,12 @@ class MmapFile final : public ExternalValues {
   };
 
   [[nodiscard]] std::string path_for(long pid) const;
+  /// Python's key of one sample: json.dumps([name, sample name, labels, help], sort_keys=True).
+  static std::string key_for(const FamilyIdentity& identity, const std::string_view* values,
+                             const SampleWord& sample);
+  /// The words of `keys`, appending the entries the file lacks and publishing them together.
+  void words_for_keys_locked(const std::vector<std::string>& keys,
+                             std::atomic<std::uint64_t>** words);
   void open_locked();
   /// Replaces the file's content by an empty file of the initial size (a corrupt file).
   void reset_locked();

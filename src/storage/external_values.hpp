@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -9,16 +10,24 @@
 
 namespace bentoml::metrics::detail {
 
+/// One sample of a series: `<name><suffix>`, with an `le` label when `le` is not null.
+struct SampleWord {
+  std::string_view suffix;
+  const double* le = nullptr;
+};
+
 /// Where a family's values live when they are not in process memory: multiprocess mode's
-/// mapped files (src/multiprocess). Asked under the family's creation mutex, once per sample of
-/// a new child; the words it returns stay valid for the life of the process.
+/// mapped files (src/multiprocess). Asked under the family's creation mutex, once per new child;
+/// the words it returns stay valid for the life of the process.
 class ExternalValues {
  public:
-  /// The word (a double) of sample `<name><suffix>` of the series with `values` (label-name
-  /// order), with an `le` label when `le` is not null. Throws metrics::Error naming the metric
-  /// when it cannot provide one.
-  virtual std::atomic<std::uint64_t>* word(const FamilyIdentity& identity, std::string_view suffix,
-                                           const std::string_view* values, const double* le) = 0;
+  /// The words (doubles) of `count` samples of the series with `values` (label-name order),
+  /// into `words`. All of a series' samples appear to readers at once, or none do (a process
+  /// killed half-way leaves none): a scrape never sees a histogram without its `+Inf` bucket.
+  /// Throws metrics::Error naming the metric when it cannot provide them.
+  virtual void words(const FamilyIdentity& identity, const std::string_view* values,
+                     const SampleWord* samples, std::size_t count,
+                     std::atomic<std::uint64_t>** words) = 0;
 
  protected:
   ExternalValues() = default;

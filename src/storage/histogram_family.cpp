@@ -2,6 +2,7 @@
 // files) and fork handling; see bentoml/metrics/detail/histogram_family.hpp.
 #include "bentoml/metrics/detail/histogram_family.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -54,18 +55,27 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
   // The entries in prometheus_client's order, so that the files are the bytes Python writes: a
   // histogram's `_sum` then its buckets, a summary's `_count` then its `_sum`.
   const std::size_t bucket_count = bounds_.size() + 1;
-  std::vector<std::atomic<std::uint64_t>*> buckets(bucket_count);
-  std::atomic<std::uint64_t>* sum = nullptr;
+  const double infinity = std::numeric_limits<double>::infinity();
+  std::vector<SampleWord> samples;
+  std::vector<std::atomic<std::uint64_t>*> found;
   if (identity().type == MetricType::histogram) {
-    sum = external.word(identity(), "_sum", values, nullptr);
+    samples.push_back({"_sum", nullptr});
     for (std::size_t i = 0; i < bucket_count; ++i) {
-      const double bound =
-          i < bounds_.size() ? bounds_[i] : std::numeric_limits<double>::infinity();
-      buckets[i] = external.word(identity(), "_bucket", values, &bound);
+      samples.push_back({"_bucket", i < bounds_.size() ? &bounds_[i] : &infinity});
     }
   } else {
-    buckets[0] = external.word(identity(), "_count", values, nullptr);
-    sum = external.word(identity(), "_sum", values, nullptr);
+    samples = {{"_count", nullptr}, {"_sum", nullptr}};
+  }
+  found.resize(samples.size());
+  external.words(identity(), values, samples.data(), samples.size(), found.data());
+  // found: the histogram's sum then every bucket, or the summary's count then its sum.
+  const bool histogram = identity().type == MetricType::histogram;
+  std::atomic<std::uint64_t>* sum = histogram ? found[0] : found[1];
+  std::vector<std::atomic<std::uint64_t>*> buckets(bucket_count);
+  if (histogram) {
+    std::copy(found.begin() + 1, found.end(), buckets.begin());
+  } else {
+    buckets[0] = found[0];
   }
   const std::size_t bytes =
       sizeof(MultiprocessHistogramWords) + (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);

@@ -12,11 +12,11 @@ template <class Cell>
 ChildHeader* ValueFamily<Cell>::make_child(const std::string_view* values) {
   ExternalValues* external = external_values();
   // In multiprocess mode a counter's value is its `_total` entry, a gauge's its plain one.
-  std::atomic<std::uint64_t>* word =
-      external == nullptr
-          ? nullptr
-          : external->word(identity(), identity().type == MetricType::counter ? "_total" : "",
-                           values, nullptr);
+  std::atomic<std::uint64_t>* word = nullptr;
+  if (external != nullptr) {
+    const SampleWord sample{identity().type == MetricType::counter ? "_total" : "", nullptr};
+    external->words(identity(), values, &sample, 1, &word);
+  }
   Child<Cell>* child = new_child<Cell>(identity(), values);
   if (word != nullptr) child->cell.bind_shared_word(word);
   return child;
