@@ -194,7 +194,9 @@ void expect_scrapes_unharmed(Scenario& scenario, metrics::Exposer::Options optio
   scraper.stop();
   std::printf("  %d attackers: %d scrapes, %d failed, worst %.3f s, %d reconnections\n", count,
               scraper.scrapes(), scraper.failures(), scraper.worst_seconds(), attackers.reopened());
-  EXPECT_GE(scraper.scrapes(), static_cast<int>(attack_seconds() * 10 * 0.5));
+  // One scrape each 100 ms when unharmed; a quarter of that leaves room for a loaded machine
+  // under a sanitizer, and still fails an endpoint whose scrapes take most of a second.
+  EXPECT_GE(scraper.scrapes(), static_cast<int>(attack_seconds() * 10 * 0.25));
   EXPECT_EQ(scraper.failures(), 0);
   EXPECT_LT(scraper.worst_seconds(), 1.0);
 }
