@@ -129,10 +129,17 @@ TEST_F(Histogram, NanGoesToInfBucketAndKeepsCountWhole) {
 }
 
 TEST_F(Histogram, EveryValueLandsInTheFirstBucketNotBelowIt) {
-  // Few bounds (a linear scan) and many (a binary search), against std::lower_bound.
-  for (const std::vector<double>& bounds :
-       {std::vector<double>{-1, 0, 0.5, 1}, metrics::exponential_buckets(0.001, 1.5, 10.0),
-        metrics::linear_buckets(1, 1, 60), metrics::exponential_buckets(1e-9, 1.2, 1e9)}) {
+  // Against std::lower_bound, for every depth of the search (2^k - 1 and 2^k bounds, up to past
+  // the 4,095 that the unrolled steps cover).
+  std::vector<std::vector<double>> cases = {
+      {-1, 0, 0.5, 1}, metrics::exponential_buckets(0.001, 1.5, 10.0),
+      metrics::linear_buckets(1, 1, 60), metrics::exponential_buckets(1e-9, 1.2, 1e9)};
+  for (const int count : {1, 2, 3, 7, 8, 15, 16, 31, 32, 4095, 4096, 9000}) {
+    std::vector<double> evenly;
+    for (int i = 0; i < count; ++i) evenly.push_back(-10 + 0.5 * i);
+    cases.push_back(evenly);
+  }
+  for (const std::vector<double>& bounds : cases) {
     metrics::Registry local;
     metrics::Histogram histogram{
         {.name = "h", .documentation = "d", .buckets = bounds, .registry = &local}};
@@ -145,6 +152,8 @@ TEST_F(Histogram, EveryValueLandsInTheFirstBucketNotBelowIt) {
     std::mt19937_64 random(42);
     std::uniform_real_distribution<double> exponent(-12, 12);
     for (int i = 0; i < 2000; ++i) values.push_back(std::pow(10.0, exponent(random)));
+    std::uniform_real_distribution<double> across(all.front() - 1, all[all.size() - 2] + 1);
+    for (int i = 0; i < 2000 && all.size() > 1; ++i) values.push_back(across(random));
     values.push_back(-kInf);
     values.push_back(kInf);
     std::vector<double> expected(all.size(), 0);

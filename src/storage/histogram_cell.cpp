@@ -62,6 +62,25 @@ HistogramCell::~HistogramCell() {
   delete[] exemplars_.load(std::memory_order_acquire);
 }
 
+void HistogramCell::observe_not_owner(std::size_t bucket, double value) noexcept {
+  const int slot = this_thread_slot();
+  int owner = owner_slot_.load(std::memory_order_relaxed);
+  if (owner == slot && slot >= 0) {  // claimed its slot just now, in this_thread_slot()
+    HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
+    return;
+  }
+  if (owner == kMultiprocessOwner) {
+    observe_multiprocess(bucket, value);
+    return;
+  }
+  if (owner < 0 && slot >= 0 &&
+      owner_slot_.compare_exchange_strong(owner, slot, std::memory_order_relaxed)) {
+    HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
+    return;
+  }
+  observe_elsewhere(slot, bucket, value);
+}
+
 void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value) noexcept {
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra == nullptr) {

@@ -29,7 +29,7 @@ class SummaryChild {
     if (quantiles_ != nullptr) {
       quantiles_->observe(value);
     } else {
-      cell_->observe(value);
+      cell_->observe_in_bucket(0, value);  // a summary's one "bucket" is its `_count`
     }
   }
   /// Observes the seconds until the returned object goes out of scope.
@@ -43,7 +43,7 @@ class SummaryChild {
   SummaryChild(detail::ChildHeader* child, const detail::HistogramFamily* family) noexcept
       : cell_(&detail::HistogramFamily::storage(child)), quantiles_(family->quantiles(child)) {}
   static void observe_into(void* cell, double seconds) noexcept {
-    static_cast<detail::HistogramCell*>(cell)->observe(seconds);
+    static_cast<detail::HistogramCell*>(cell)->observe_in_bucket(0, seconds);
   }
   detail::HistogramCell* cell_;
   detail::SummaryQuantiles* quantiles_;  ///< null: no quantiles configured

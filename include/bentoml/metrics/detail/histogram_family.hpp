@@ -52,6 +52,7 @@ class HistogramFamily final : public FamilyBase {
   void unlock_quantiles_after_fork() noexcept;
 
   std::vector<double> bounds_;
+  std::vector<double> search_;  ///< the cells' search array: bounds_, then +Inf (find_bucket)
   std::unique_ptr<QuantileSettings> quantile_settings_;  ///< null: no quantiles
   std::size_t quantiles_offset_ = 0;  ///< where a child's SummaryQuantiles* is, from the child
   /// Scrapes of this family run one at a time (a histogram reading flips hot/cold copies);

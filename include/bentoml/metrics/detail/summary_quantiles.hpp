@@ -93,7 +93,7 @@ class SummaryQuantiles {
 
   /// Records into `_count`/`_sum` and the window. NaN is counted but not ranked.
   void observe(double value) noexcept {
-    cell_.observe(value);
+    cell_.observe_in_bucket(0, value);  // `_count` and `_sum`
     if (BENTOML_METRICS_UNLIKELY(value != value)) return;
     const std::int64_t now = settings_.clock();
     const int slot = this_thread_slot();
