@@ -1,14 +1,16 @@
 // Internal: making, walking and freeing the children of a family, for the families' sources.
 //
 // A child is one allocation: its Child<Cell> record, then the storage its cell points into (a
-// histogram's shard or multiprocess words), then its label block. Its hash and `_created` are
-// set by FamilyBase when it is made.
+// histogram's shard or multiprocess words), then its label block; or, when the label block fits
+// in the padding between the record and the cache-line-aligned storage, the block goes there.
+// Its hash and `_created` are set by FamilyBase when it is made.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
 #include "bentoml/metrics/detail/family.hpp"
+#include "bentoml/metrics/detail/child_arena.hpp"
 
 namespace bentoml::metrics::detail {
 
@@ -25,13 +27,17 @@ struct ChildMemory {
 };
 
 /// Allocates a child of `record_size` bytes followed by `cell_bytes` of cell storage and the
-/// label block of `values` (label-name order). Children with cell storage are cache-line
-/// aligned so that a shard's hot words share no line with the header; the others use the
-/// default alignment, which costs no padding (glibc's aligned allocation would waste up to 64
-/// bytes a child). Free with free_child(record, cell_bytes != 0).
+/// label block of `values` (label-name order). Children with cell storage come from `arena`,
+/// cache-line aligned so that a shard's hot words share no line with the header, and are freed
+/// with it; the others come from operator new with the default alignment, which costs no
+/// padding. Free those with free_child.
 ChildMemory allocate_child(std::size_t record_size, std::size_t cell_bytes,
-                           const FamilyIdentity& identity, const std::string_view* values);
-void free_child(void* record, bool aligned) noexcept;
+                           const FamilyIdentity& identity, const std::string_view* values,
+                           ChildArena* arena = nullptr);
+/// The bytes allocate_child takes for these arguments (for ChildArena::release_last).
+std::size_t child_bytes(std::size_t record_size, std::size_t cell_bytes,
+                        const FamilyIdentity& identity, const std::string_view* values);
+void free_child(void* record) noexcept;
 
 /// A child record of `Cell` built in memory without cell storage; the usual case.
 template <class Cell, class... Args>
@@ -43,11 +49,12 @@ Child<Cell>* new_child(const FamilyIdentity& identity, const std::string_view* v
   return child;
 }
 
+/// Destroys and frees a child that allocate_child made without an arena.
 template <class Cell>
-void delete_child(ChildHeader* child, bool aligned) noexcept {
+void delete_child(ChildHeader* child) noexcept {
   auto* typed = static_cast<Child<Cell>*>(child);
   typed->~Child<Cell>();
-  free_child(typed, aligned);
+  free_child(typed);
 }
 
 /// Calls `visit(Cell&)` for every child, active or not (fork handling).

@@ -51,26 +51,48 @@ void write_label_block(char* destination, const std::string_view* values, std::s
   }
 }
 
-ChildMemory allocate_child(std::size_t record_size, std::size_t cell_bytes,
-                           const FamilyIdentity& identity, const std::string_view* values) {
-  const std::size_t cell_offset =
-      cell_bytes == 0 ? record_size : (record_size + kCacheLine - 1) / kCacheLine * kCacheLine;
-  const std::size_t labels_offset = cell_offset + cell_bytes;
-  const std::size_t count = identity.labelnames.size();
-  const std::size_t size = labels_offset + label_block_size(values, count);
-  char* memory =
-      static_cast<char*>(cell_bytes == 0 ? ::operator new(size) : allocate_aligned(size));
-  write_label_block(memory + labels_offset, values, count);
-  return {memory, memory + cell_offset, memory + labels_offset};
+namespace {
+
+/// Where a child's parts go: [record][labels, when they fit in the padding][cell storage]
+/// [labels, otherwise].
+struct ChildLayout {
+  std::size_t cell_offset;
+  std::size_t labels_offset;
+  std::size_t size;
+};
+
+ChildLayout child_layout(std::size_t record_size, std::size_t cell_bytes,
+                         std::size_t label_bytes) noexcept {
+  if (cell_bytes == 0) return {record_size, record_size, record_size + label_bytes};
+  const std::size_t cell_offset = (record_size + kCacheLine - 1) / kCacheLine * kCacheLine;
+  if (label_bytes <= cell_offset - record_size) {
+    return {cell_offset, record_size, cell_offset + cell_bytes};
+  }
+  return {cell_offset, cell_offset + cell_bytes, cell_offset + cell_bytes + label_bytes};
 }
 
-void free_child(void* record, bool aligned) noexcept {
-  if (aligned) {
-    free_aligned(record);
-  } else {
-    ::operator delete(record);
-  }
+}  // namespace
+
+std::size_t child_bytes(std::size_t record_size, std::size_t cell_bytes,
+                        const FamilyIdentity& identity, const std::string_view* values) {
+  return child_layout(record_size, cell_bytes,
+                      label_block_size(values, identity.labelnames.size()))
+      .size;
 }
+
+ChildMemory allocate_child(std::size_t record_size, std::size_t cell_bytes,
+                           const FamilyIdentity& identity, const std::string_view* values,
+                           ChildArena* arena) {
+  const std::size_t count = identity.labelnames.size();
+  const ChildLayout layout =
+      child_layout(record_size, cell_bytes, label_block_size(values, count));
+  char* memory = static_cast<char*>(arena != nullptr ? arena->allocate(layout.size)
+                                                     : ::operator new(layout.size));
+  write_label_block(memory + layout.labels_offset, values, count);
+  return {memory, memory + layout.cell_offset, memory + layout.labels_offset};
+}
+
+void free_child(void* record) noexcept { ::operator delete(record); }
 
 // ---- FamilyBase -----------------------------------------------------------------------------
 

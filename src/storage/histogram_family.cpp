@@ -30,8 +30,8 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
   const std::size_t shard_bytes = words * sizeof(std::atomic<std::uint64_t>);
   // With quantiles, a SummaryQuantiles* follows the shard; without, the layout is unchanged.
   const std::size_t extra = quantile_settings_ != nullptr ? sizeof(SummaryQuantiles*) : 0;
-  const ChildMemory allocation =
-      allocate_child(sizeof(Child<HistogramCell>), shard_bytes + extra, identity(), values);
+  const ChildMemory allocation = allocate_child(sizeof(Child<HistogramCell>), shard_bytes + extra,
+                                                identity(), values, &arena_);
   auto* shard = reinterpret_cast<std::atomic<std::uint64_t>*>(allocation.cell_storage);
   for (std::size_t i = 0; i < words; ++i) {
     // The storage is 64-byte aligned and words * 8 bytes long (allocate_child).
@@ -44,7 +44,9 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
     try {
       created = new SummaryQuantiles(*quantile_settings_, child->cell);
     } catch (...) {
-      delete_child<HistogramCell>(child, true);
+      child->~Child<HistogramCell>();
+      arena_.release_last(
+          child, child_bytes(sizeof(Child<HistogramCell>), shard_bytes + extra, identity(), values));
       throw;
     }
     // quantiles_offset_ (set before any child exists) is where the shard ends.
@@ -84,7 +86,7 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
   const std::size_t bytes =
       sizeof(MultiprocessHistogramWords) + (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);
   const ChildMemory allocation =
-      allocate_child(sizeof(Child<HistogramCell>), bytes, identity(), values);
+      allocate_child(sizeof(Child<HistogramCell>), bytes, identity(), values, &arena_);
   // The storage is `bytes` long, 64-byte aligned (allocate_child).
   auto* words = new (allocation.cell_storage)  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
       MultiprocessHistogramWords{sum, {buckets[0]}};
@@ -106,9 +108,11 @@ void HistogramFamily::set_quantiles(std::unique_ptr<QuantileSettings> settings) 
       record + HistogramShard::words(bounds_.size() + 1) * sizeof(std::atomic<std::uint64_t>);
 }
 
+HistogramFamily::~HistogramFamily() { destroy_children(); }  // then arena_ frees their memory
+
 void HistogramFamily::destroy_child(ChildHeader* child) noexcept {
   delete quantiles(child);
-  delete_child<HistogramCell>(child, true);
+  static_cast<Child<HistogramCell>*>(child)->~Child<HistogramCell>();  // memory: arena_'s
 }
 
 // A scrape zeroes a copy before it flips (histogram_shard.hpp), so it must not be copied half

@@ -60,7 +60,7 @@ ChildHeader* InfoFamily::make_child(const std::string_view* values) {
 }
 
 void InfoFamily::destroy_child(ChildHeader* child) noexcept {
-  delete_child<InfoCell>(child, false);
+  delete_child<InfoCell>(child);
 }
 
 EnumFamily::EnumFamily(FamilyIdentity identity, std::vector<std::string> states)
@@ -97,7 +97,7 @@ ChildHeader* EnumFamily::make_child(const std::string_view* values) {
 }
 
 void EnumFamily::destroy_child(ChildHeader* child) noexcept {
-  delete_child<EnumCell>(child, false);
+  delete_child<EnumCell>(child);
 }
 
 }  // namespace bentoml::metrics::detail

@@ -24,7 +24,7 @@ ChildHeader* ValueFamily<Cell>::make_child(const std::string_view* values) {
 
 template <class Cell>
 void ValueFamily<Cell>::destroy_child(ChildHeader* child) noexcept {
-  delete_child<Cell>(child, false);
+  delete_child<Cell>(child);
 }
 
 template <class Cell>

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bentoml/metrics/detail/child_arena.hpp"
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/histogram_cell.hpp"
 #include "bentoml/metrics/detail/summary_quantiles.hpp"
@@ -18,7 +19,7 @@ class HistogramFamily final : public FamilyBase {
  public:
   /// `finite_bounds`: ascending upper bounds without the final +Inf.
   HistogramFamily(FamilyIdentity identity, std::vector<double> finite_bounds);
-  ~HistogramFamily() override { destroy_children(); }
+  ~HistogramFamily() override;
 
   static HistogramCell& storage(ChildHeader* child) noexcept {
     return static_cast<Child<HistogramCell>*>(child)->cell;
@@ -51,6 +52,7 @@ class HistogramFamily final : public FamilyBase {
   void destroy_child(ChildHeader* child) noexcept override;
   void unlock_quantiles_after_fork() noexcept;
 
+  ChildArena arena_;  ///< every child's memory (children are freed only with the family)
   std::vector<double> bounds_;
   std::vector<double> search_;  ///< the cells' search array: bounds_, then +Inf (find_bucket)
   std::unique_ptr<QuantileSettings> quantile_settings_;  ///< null: no quantiles
