@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bentoml/metrics.hpp"
+#include "bentoml/metrics/detail/label_hash.hpp"
 #include "test_support.hpp"
 
 namespace metrics = bentoml::metrics;
@@ -131,6 +132,21 @@ TEST(Labels, EveryMetricTypeAcceptsBothForms) {
   EXPECT_TRUE(has_line(text, "s_count{x=\"1\",y=\"2\"} 2.0")) << text;
   EXPECT_TRUE(has_line(text, "s_sum{x=\"1\",y=\"2\"} 2.0")) << text;
   EXPECT_EQ(metrics::testing::lines_starting_with(text, "s_count"), 1) << text;
+}
+
+TEST(Labels, ValuesDifferingInAnyOneByteOfAnyLengthAreNotTheSame) {
+  // The lookup's comparison loads overlapping words for up to 16 bytes: every length and every
+  // position of a difference, compared from offsets that are not word-aligned.
+  for (std::size_t size = 0; size <= 40; ++size) {
+    const std::string a = "#" + std::string(size, 'x');
+    EXPECT_TRUE(bentoml::metrics::detail::same_bytes(a.data() + 1, a.data() + 1, size));
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string b = a;
+      b[1 + at] = 'y';
+      EXPECT_FALSE(bentoml::metrics::detail::same_bytes(a.data() + 1, b.data() + 1, size))
+          << size << " bytes, differing at " << at;
+    }
+  }
 }
 
 TEST(Labels, DistinctValuesAreDistinctChildren) {

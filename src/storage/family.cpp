@@ -116,6 +116,14 @@ void FamilyBase::destroy_children() noexcept {
   }
 }
 
+ChildHeader* FamilyBase::get_or_create(std::initializer_list<LabelValue> values,
+                                       std::uint64_t hash) {
+  OrderedValues ordered(values.size());
+  std::size_t index = 0;
+  for (const LabelValue& value : values) ordered[index++] = value.view();
+  return get_or_create(ordered.data(), hash);
+}
+
 ChildHeader* FamilyBase::get_or_create(const std::string_view* values, std::uint64_t hash) {
   std::lock_guard<std::mutex> lock(index_.creation_mutex());
   ChildHeader* child = index_.find(values, hash);

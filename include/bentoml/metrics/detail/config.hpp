@@ -6,10 +6,13 @@
 #define BENTOML_METRICS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 // Rare paths kept out of line, so that the inline recording functions stay small.
 #define BENTOML_METRICS_NOINLINE __attribute__((noinline))
+// Hot helpers the compiler would call for their loops (the label hash on every labels() call).
+#define BENTOML_METRICS_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define BENTOML_METRICS_LIKELY(x) (x)
 #define BENTOML_METRICS_UNLIKELY(x) (x)
 #define BENTOML_METRICS_NOINLINE
+#define BENTOML_METRICS_ALWAYS_INLINE inline
 #endif
 
 namespace bentoml::metrics::detail {

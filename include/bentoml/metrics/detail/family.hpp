@@ -97,10 +97,7 @@ class FamilyBase {
     if (BENTOML_METRICS_LIKELY(found != nullptr && found->active.load(std::memory_order_relaxed))) {
       return found;
     }
-    OrderedValues ordered(values.size());
-    std::size_t index = 0;
-    for (const LabelValue& value : values) ordered[index++] = value.view();
-    return get_or_create(ordered.data(), hash);
+    return get_or_create(values, hash);  // out of line: the lookup above needs no stack frame
   }
 
   /// The child for values given by name, in any order; created on first use.
@@ -157,6 +154,8 @@ class FamilyBase {
 
  private:
   ChildHeader* get_or_create(const std::string_view* values, std::uint64_t hash);
+  BENTOML_METRICS_NOINLINE ChildHeader* get_or_create(std::initializer_list<LabelValue> values,
+                                                      std::uint64_t hash);
   void order_by_name(std::initializer_list<LabelPair> pairs, OrderedValues& ordered) const;
   [[noreturn]] void throw_value_count(std::size_t given) const;
   void remove_values(const std::string_view* values);

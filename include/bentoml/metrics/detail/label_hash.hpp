@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "bentoml/metrics/detail/config.hpp"
 #include "bentoml/metrics/labels.hpp"
 
 namespace bentoml::metrics::detail {
@@ -50,11 +51,23 @@ inline std::uint64_t hash_value(std::uint64_t hash, std::string_view value) noex
   return mix_word(hash, (left == 0 ? 0 : load_short(bytes, left)) ^ length);
 }
 
-/// Whether two values of the same `size` are equal; short ones without a memcmp call.
+/// Whether two values of the same `size` are equal; up to 16 bytes without a memcmp call, by
+/// comparing two overlapping loads of each (no reading past either value).
 inline bool same_bytes(const char* a, const char* b, std::size_t size) noexcept {
+  const auto differ = [a, b](auto word, std::size_t at) {
+    decltype(word) left;
+    decltype(word) right;
+    std::memcpy(&left, a + at, sizeof left);
+    std::memcpy(&right, b + at, sizeof right);
+    return left ^ right;
+  };
+  if (size >= 8) {
+    if (size > 16) return std::memcmp(a, b, size) == 0;
+    return (differ(std::uint64_t{}, 0) | differ(std::uint64_t{}, size - 8)) == 0;
+  }
+  if (size >= 4) return (differ(std::uint32_t{}, 0) | differ(std::uint32_t{}, size - 4)) == 0;
   if (size == 0) return true;
-  if (size <= 8) return load_short(a, size) == load_short(b, size);
-  return std::memcmp(a, b, size) == 0;
+  return a[0] == b[0] && a[size >> 1] == b[size >> 1] && a[size - 1] == b[size - 1];
 }
 
 /// A label value as a view, whether the caller's LabelValue or a stored string_view.
@@ -63,7 +76,8 @@ inline std::string_view label_view(const LabelValue& value) noexcept { return va
 
 /// The hash of a list of label values, in label-name order.
 template <class Value>
-std::uint64_t hash_values(const Value* values, std::size_t count) noexcept {
+BENTOML_METRICS_ALWAYS_INLINE std::uint64_t hash_values(const Value* values,
+                                                        std::size_t count) noexcept {
   std::uint64_t hash = 0x243F6A8885A308D3ULL;
   for (std::size_t i = 0; i < count; ++i) hash = hash_value(hash, label_view(values[i]));
   return hash ^ (hash >> 32);
