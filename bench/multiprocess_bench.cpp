@@ -18,9 +18,10 @@ namespace {
 
 const std::vector<double>& values = bench::observed_values();
 
-/// The directory of this run's files; created once, emptied and removed at exit.
+/// The directory of this run's files; created once, emptied and removed at exit. Never
+/// destroyed: the exit handler that removes it runs after the statics built before it are gone.
 const std::string& directory() {
-  static const std::string path = [] {
+  static const std::string& path = *new std::string([] {
     const char* base = std::getenv("TMPDIR");
     std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
                           "/bentoml-metrics-bench-XXXXXX";
@@ -30,7 +31,7 @@ const std::string& directory() {
       [[maybe_unused]] const int status = std::system(command.c_str());
     });
     return pattern;
-  }();
+  }());
   return path;
 }
 
