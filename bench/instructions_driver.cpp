@@ -3,7 +3,8 @@
 //     LIBRARY: ours | prometheus_cpp
 //     WORKLOAD: counter_inc | counter_add_fraction | gauge_set | gauge_inc | histogram_observe |
 //               summary_observe | labels_observe, or one of those prefixed `multiprocess_` (ours
-//               only: the metrics recording into a multiprocess directory under $TMPDIR or /tmp)
+//               only: the metrics recording into a multiprocess directory under $TMPDIR or /tmp);
+//               scrape_counters (ours only: OPS scrapes of 10,000 counters, a reused buffer)
 // bench/run runs it under valgrind --tool=callgrind at two op counts and divides the difference,
 // so that set-up cancels out.
 #include <prometheus/counter.h>
@@ -65,7 +66,19 @@ int run_ours(std::string_view workload, long ops) {
     if (std::system(command.c_str()) != 0) return 1;
   }
 #endif
-  if (workload == "counter_inc") {
+  if (workload == "scrape_counters") {  // ops scrapes of 10,000 counters into a reused buffer
+    metrics::Registry scraped;
+    metrics::Counter many{{.name = "requests",
+                           .documentation = "Requests served",
+                           .labelnames = {"path"},
+                           .registry = &scraped}};
+    for (int i = 0; i < 10000; ++i) many.labels({"/api/v1/resource/" + std::to_string(i)}).inc();
+    std::string out;
+    for (long i = 0; i < ops; ++i) {
+      out.clear();
+      metrics::write_latest(out, scraped, metrics::Format::text_0_0_4);
+    }
+  } else if (workload == "counter_inc") {
     for (long i = 0; i < ops; ++i) counter_child.inc();
   } else if (workload == "counter_add_fraction") {
     for (long i = 0; i < ops; ++i) counter_child.inc(0.5);
