@@ -1,8 +1,8 @@
-// Internal, not part of the API: where a histogram family's children live. Children are never freed one at a time
-// (remove() and clear() keep them, so that handles stay valid): a family frees them all when it
-// is destroyed. So they are carved from large chunks, each child on a cache line of its own,
-// with no per-allocation header and no alignment slack (an aligned operator new per child cost
-// about 80 bytes of both).
+// Internal, not part of the API: where a histogram family's children live. Children are never
+// freed one at a time (remove() and clear() keep them, so that handles stay valid): a family
+// frees them all when it is destroyed. So they are carved from chunks (each twice the previous,
+// up to 64 KiB), each child on a cache line of its own, with no per-allocation header and no
+// alignment slack (an aligned operator new per child cost about 80 bytes of both).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +29,7 @@ class ChildArena {
   std::vector<char*> chunks_;
   char* next_ = nullptr;  ///< the first free byte of the newest chunk
   char* end_ = nullptr;
+  std::size_t last_chunk_bytes_ = 0;
 };
 
 }  // namespace bentoml::metrics::detail
