@@ -265,6 +265,39 @@ TEST(Labels, ValuesAreEscapedAndSortedByNameInTheExposition) {
       parsed.value("g", {{"alpha", "quote\"back\\slash"}, {"mid", "new\nline"}, {"zeta", "z"}}), 1);
 }
 
+TEST(Labels, EachEscapedByteIsFoundAtEveryPositionOfAValue) {
+  // Values are checked eight bytes at a time before escaping: a backslash, quote or newline at
+  // any position (in a whole word or in the tail) must still be escaped.
+  metrics::Registry registry;
+  metrics::Gauge gauge{{.name = "g", .documentation = "d", .labelnames = {"v"},
+                        .registry = &registry}};
+  for (std::size_t size = 1; size <= 20; ++size) {
+    for (std::size_t at = 0; at < size; ++at) {
+      for (const char special : {'\\', '"', '\n'}) {
+        std::string value(size, 'x');
+        value[at] = special;
+        gauge.labels({value}).set(1);
+      }
+    }
+  }
+  const std::string text = metrics::generate_latest(registry);
+  const auto parsed = parse_exposition(text);
+  ASSERT_EQ(parsed.error, "") << text;
+  for (std::size_t size = 1; size <= 20; ++size) {
+    for (std::size_t at = 0; at < size; ++at) {
+      for (const char special : {'\\', '"', '\n'}) {
+        std::string value(size, 'x');
+        value[at] = special;
+        std::string escaped = value.substr(0, at);
+        escaped += special == '\n' ? "\\n" : special == '"' ? "\\\"" : "\\\\";
+        escaped += value.substr(at + 1);
+        EXPECT_TRUE(has_line(text, "g{v=\"" + escaped + "\"} 1.0")) << escaped;
+        EXPECT_EQ(parsed.value("g", {{"v", value}}), 1.0) << escaped;
+      }
+    }
+  }
+}
+
 TEST(Labels, UnicodeValuesAreKeptAsBytes) {
   metrics::Registry registry;
   metrics::Counter counter(counter_options(registry));

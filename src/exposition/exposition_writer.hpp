@@ -65,6 +65,11 @@ class ExpositionWriter {
   /// of the same child (a histogram writes ~28 lines per child).
   void render_labels(const ChildHeader& child);
   void exemplar(const ExemplarReading& reading);
+  /// Writes `<name><suffix>{labels} <write_value(at)>` (`le` placed as labels() places it) in
+  /// one append when the line fits a stack buffer; false (nothing written) when it does not.
+  template <class WriteValue>
+  bool fast_line(std::string_view name, std::string_view suffix, const ChildHeader& child,
+                 std::string_view le, std::string_view extra_name, WriteValue write_value);
 
   std::string& out_;
   const FamilyIdentity* identity_ = nullptr;

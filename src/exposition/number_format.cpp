@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace bentoml::metrics::detail {
 
@@ -70,23 +71,20 @@ char* write_python_repr(char* out, double value) {
 /// interval (narrower than 1e-6) holds no other decimal with six places or fewer; the shortest
 /// digits that round-trip are therefore m's, trailing zeros dropped. Ten integer digits put it
 /// in Go's exponent style: "1.701234567890123e+09".
-bool append_microsecond_time(std::string& out, double value) {
+char* write_microsecond_time(char* out, double value) {
   const auto micros = static_cast<std::uint64_t>(value * 1e6 + 0.5);
-  if (static_cast<double>(micros) / 1e6 != value) return false;  // division rounds correctly
+  if (static_cast<double>(micros) / 1e6 != value) return nullptr;  // division rounds correctly
   char digits[24] = {};
   char* const end = std::to_chars(digits, digits + sizeof digits, micros).ptr;  // 16 digits
   char* last = end;
   while (last > digits + 1 && last[-1] == '0') --last;
-  char text[32];
-  char* cursor = text;
-  *cursor++ = digits[0];
+  *out++ = digits[0];
   if (last > digits + 1) {
-    *cursor++ = '.';
-    cursor = std::copy(digits + 1, last, cursor);
+    *out++ = '.';
+    out = std::copy(digits + 1, last, out);
   }
-  std::memcpy(cursor, "e+09", 4);
-  out.append(text, cursor + 4);
-  return true;
+  std::memcpy(out, "e+09", 4);
+  return out + 4;
 }
 
 }  // namespace
@@ -104,61 +102,60 @@ void append_python_repr(std::string& out, double value) {
   out.append(text, write_python_repr(text, value));
 }
 
-void append_go_float(std::string& out, double value) {
-  if (std::isnan(value)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-    return;
-  }
+char* write_go_float(char* out, double value) {
+  const auto put = [&out](std::string_view text) {
+    std::memcpy(out, text.data(), text.size());
+    return out + text.size();
+  };
+  if (std::isnan(value)) return put("NaN");
+  if (std::isinf(value)) return put(value > 0 ? "+Inf" : "-Inf");
   // Fast path for the common case, whole numbers below a million: "42.0".
   if (value > -1e6 && value < 1e6 && !(value == 0 && std::signbit(value))) {
     const auto whole = static_cast<std::int64_t>(value);
     if (static_cast<double>(whole) == value) {
-      char text[24];
-      const auto end = std::to_chars(text, text + sizeof text, whole);
-      out.append(text, end.ptr);
-      out += ".0";
-      return;
+      out = std::to_chars(out, out + 24, whole).ptr;
+      return put(".0");
     }
   }
-  if (value >= 1e9 && value < 4294967296.0 && append_microsecond_time(out, value)) return;
+  if (value >= 1e9 && value < 4294967296.0) {
+    if (char* end = write_microsecond_time(out, value)) return end;
+  }
   char repr[48] = {};  // zeroed for the analyzer: write_python_repr fills what find() reads
   char* const repr_end = write_python_repr(repr, value);
   char* const dot = std::find(repr, repr_end, '.');
   const auto dot_at = static_cast<std::size_t>(dot - repr);
-  if (value <= 0 || dot == repr_end || dot_at <= 6) {
-    out.append(repr, repr_end);
-    return;
-  }
+  if (value <= 0 || dot == repr_end || dot_at <= 6) return std::copy(repr, repr_end, out);
   // Go switches to exponents sooner than Python: 1234567.0 -> 1.234567e+06 (prometheus_client's
   // own rule, including its "e+0" prefix for every exponent).
-  char mantissa[48];
-  char* cursor = mantissa;
-  *cursor++ = repr[0];
-  *cursor++ = '.';
-  cursor = std::copy(repr + 1, dot, cursor);
-  cursor = std::copy(dot + 1, repr_end, cursor);
-  while (cursor > mantissa && (cursor[-1] == '0' || cursor[-1] == '.')) --cursor;
-  out.append(mantissa, cursor);
-  out += "e+0";
-  char exponent_text[8];
-  const auto end = std::to_chars(exponent_text, exponent_text + sizeof exponent_text, dot_at - 1);
-  out.append(exponent_text, end.ptr);
+  char* const mantissa = out;
+  *out++ = repr[0];
+  *out++ = '.';
+  out = std::copy(repr + 1, dot, out);
+  out = std::copy(dot + 1, repr_end, out);
+  while (out > mantissa && (out[-1] == '0' || out[-1] == '.')) --out;
+  out = put("e+0");
+  return std::to_chars(out, out + 8, dot_at - 1).ptr;
+}
+
+void append_go_float(std::string& out, double value) {
+  char text[kMaxNumberChars];
+  out.append(text, write_go_float(text, value));
+}
+
+char* write_counter_value(char* out, std::uint64_t whole, double fraction) {
+  constexpr std::uint64_t kExactDoubleLimit = std::uint64_t{1} << 53;
+  if (whole > kExactDoubleLimit && fraction == 0) {
+    out = std::to_chars(out, out + 24, whole).ptr;
+    out[0] = '.';
+    out[1] = '0';
+    return out + 2;
+  }
+  return write_go_float(out, static_cast<double>(whole) + fraction);
 }
 
 void append_counter_value(std::string& out, std::uint64_t whole, double fraction) {
-  constexpr std::uint64_t kExactDoubleLimit = std::uint64_t{1} << 53;
-  if (whole > kExactDoubleLimit && fraction == 0) {
-    char text[24];
-    const auto end = std::to_chars(text, text + sizeof text, whole);
-    out.append(text, end.ptr);
-    out += ".0";
-    return;
-  }
-  append_go_float(out, static_cast<double>(whole) + fraction);
+  char text[kMaxNumberChars];
+  out.append(text, write_counter_value(text, whole, fraction));
 }
 
 }  // namespace bentoml::metrics::detail

@@ -6,14 +6,21 @@
 // positive numbers with more than six integer digits in Go's exponent style (`1e+06`).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace bentoml::metrics::detail {
 
+/// Room the write_* functions need at `out`: no number they write is longer.
+inline constexpr std::size_t kMaxNumberChars = 48;
+
 void append_python_repr(std::string& out, double value);
 void append_go_float(std::string& out, double value);
 /// A counter total: exact integer digits past 2^53 (a double would round), else go-float.
 void append_counter_value(std::string& out, std::uint64_t whole, double fraction);
+/// The same into raw memory with kMaxNumberChars of room; each returns the end of what it wrote.
+char* write_go_float(char* out, double value);
+char* write_counter_value(char* out, std::uint64_t whole, double fraction);
 
 }  // namespace bentoml::metrics::detail
