@@ -280,9 +280,15 @@ TEST(Labels, EachEscapedByteIsFoundAtEveryPositionOfAValue) {
       }
     }
   }
+  std::string long_value(2000, 'y');  // a line longer than the writer's stack buffer
+  long_value[1500] = '"';
+  gauge.labels({long_value}).set(2);
   const std::string text = metrics::generate_latest(registry);
   const auto parsed = parse_exposition(text);
   ASSERT_EQ(parsed.error, "") << text;
+  EXPECT_EQ(parsed.value("g", {{"v", long_value}}), 2.0);
+  EXPECT_TRUE(has_line(text, "g{v=\"" + long_value.substr(0, 1500) + "\\\"" +
+                                 long_value.substr(1501) + "\"} 2.0"));
   for (std::size_t size = 1; size <= 20; ++size) {
     for (std::size_t at = 0; at < size; ++at) {
       for (const char special : {'\\', '"', '\n'}) {

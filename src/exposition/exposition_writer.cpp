@@ -108,18 +108,22 @@ char* put(char* at, std::string_view text) noexcept {
 }  // namespace
 
 template <class WriteValue>
-bool ExpositionWriter::fast_line(std::string_view name, std::string_view suffix,
-                                 const ChildHeader& child, std::string_view le,
-                                 std::string_view extra_name, WriteValue write_value) {
-  // The same bytes as the appends in labels() and sample(), written into a stack buffer with
-  // one append to `out_`: a line was about ten appends of a few bytes each.
+void ExpositionWriter::child_line(std::string_view name, std::string_view suffix,
+                                  const ChildHeader& child, std::string_view le,
+                                  std::string_view extra_name, WriteValue write_value,
+                                  const ExemplarReading* reading) {
+  // Built in a stack buffer (a heap one for very long labels) and appended once: a line was
+  // about ten appends of a few bytes each.
   render_labels(child);
-  const std::size_t label_bytes =
-      before_le_.size() + after_le_.size() + extra_name.size() + le.size() + 8;  // {,="",}
-  if (name.size() + suffix.size() + label_bytes + kMaxNumberChars + 2 > kLineBytes) return false;
-  char line[kLineBytes];
+  const std::size_t most = name.size() + suffix.size() + before_le_.size() + after_le_.size() +
+                           extra_name.size() + le.size() + 8 /* {,="",} */ + kMaxNumberChars + 2;
+  char stack[kLineBytes];
+  if (most > kLineBytes) long_line_.resize(most);
+  char* const line = most > kLineBytes ? long_line_.data() : stack;
   char* at = put(line, name);
   at = put(at, suffix);
+  // Labels sorted by name as prometheus_client writes them, `le` (a summary's `quantile`) in
+  // its sorted place.
   if (!before_le_.empty() || !after_le_.empty() || !le.empty()) {
     *at++ = '{';
     at = put(at, before_le_);
@@ -138,9 +142,14 @@ bool ExpositionWriter::fast_line(std::string_view name, std::string_view suffix,
   }
   *at++ = ' ';
   at = write_value(at);
-  *at++ = '\n';
+  if (reading == nullptr || !openmetrics()) {
+    *at++ = '\n';
+    out_.append(line, static_cast<std::size_t>(at - line));
+    return;
+  }
   out_.append(line, static_cast<std::size_t>(at - line));
-  return true;
+  exemplar(*reading);
+  out_ += '\n';
 }
 
 std::string le_value(double bound) {
@@ -198,53 +207,15 @@ void ExpositionWriter::render_labels(const ChildHeader& child) {
   }
 }
 
-void ExpositionWriter::labels(const ChildHeader& child, std::string_view le,
-                              std::string_view extra_name) {
-  // Labels sorted by name as prometheus_client writes them, `le` (a summary's `quantile`) in
-  // its sorted place.
-  render_labels(child);
-  if (before_le_.empty() && after_le_.empty() && le.empty()) return;
-  out_ += '{';
-  out_ += before_le_;
-  if (!le.empty()) {
-    if (!before_le_.empty()) out_ += ',';
-    out_ += extra_name;
-    out_ += "=\"";
-    out_ += le;
-    out_ += '"';
-    if (!after_le_.empty()) out_ += ',';
-  } else if (!before_le_.empty() && !after_le_.empty()) {
-    out_ += ',';
-  }
-  out_ += after_le_;
-  out_ += '}';
-}
-
 void ExpositionWriter::sample(std::string_view name, std::string_view suffix,
                               const ChildHeader& child, double value) {
-  if (fast_line(name, suffix, child, {}, {},
-                [value](char* at) { return write_go_float(at, value); })) {
-    return;
-  }
-  out_ += name;
-  out_ += suffix;
-  labels(child, {});
-  out_ += ' ';
-  append_go_float(out_, value);
-  out_ += '\n';
+  child_line(name, suffix, child, {}, {}, [value](char* at) { return write_go_float(at, value); });
 }
 
 void ExpositionWriter::quantile_sample(std::string_view name, const ChildHeader& child,
                                        std::string_view quantile, double value) {
-  if (fast_line(name, {}, child, quantile, "quantile",
-                [value](char* at) { return write_go_float(at, value); })) {
-    return;
-  }
-  out_ += name;
-  labels(child, quantile, "quantile");
-  out_ += ' ';
-  append_go_float(out_, value);
-  out_ += '\n';
+  child_line(name, {}, child, quantile, "quantile",
+             [value](char* at) { return write_go_float(at, value); });
 }
 
 void ExpositionWriter::labelled_sample(std::string_view name,
@@ -270,41 +241,21 @@ void ExpositionWriter::labelled_sample(std::string_view name,
 void ExpositionWriter::counter_sample(std::string_view name, const ChildHeader& child, bool exact,
                                       std::uint64_t whole, double rest,
                                       const ExemplarReading* reading) {
-  const bool with_exemplar = reading != nullptr && openmetrics();
-  if (!with_exemplar && fast_line(name, "_total", child, {}, {}, [&](char* at) {
+  child_line(
+      name, "_total", child, {}, {},
+      [&](char* at) {
+        // Past 2^64 (not exact): the value as a double, as Python has it.
         return exact ? write_counter_value(at, whole, rest) : write_go_float(at, rest);
-      })) {
-    return;
-  }
-  out_ += name;
-  out_ += "_total";
-  labels(child, {});
-  out_ += ' ';
-  if (exact) {
-    append_counter_value(out_, whole, rest);
-  } else {
-    append_go_float(out_, rest);  // past 2^64: the value as a double, as Python has it
-  }
-  if (reading != nullptr && openmetrics()) exemplar(*reading);
-  out_ += '\n';
+      },
+      reading);
 }
 
 void ExpositionWriter::bucket_sample(std::string_view name, const ChildHeader& child,
                                      std::string_view le, std::uint64_t cumulative,
                                      const ExemplarReading* reading) {
-  const bool with_exemplar = reading != nullptr && openmetrics();
-  if (!with_exemplar && fast_line(name, "_bucket", child, le, "le", [cumulative](char* at) {
-        return write_counter_value(at, cumulative, 0);
-      })) {
-    return;
-  }
-  out_ += name;
-  out_ += "_bucket";
-  labels(child, le);
-  out_ += ' ';
-  append_counter_value(out_, cumulative, 0);
-  if (reading != nullptr && openmetrics()) exemplar(*reading);
-  out_ += '\n';
+  child_line(
+      name, "_bucket", child, le, "le",
+      [cumulative](char* at) { return write_counter_value(at, cumulative, 0); }, reading);
 }
 
 void ExpositionWriter::rendered_sample(std::string_view name, std::string_view before,

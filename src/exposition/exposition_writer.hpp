@@ -58,18 +58,18 @@ class ExpositionWriter {
   void finish();
 
  private:
-  /// `{labels}` of `child`, with `<extra_name>="<le>"` (`le`, or `quantile` for summaries) in its
-  /// sorted place unless `le` is empty.
-  void labels(const ChildHeader& child, std::string_view le, std::string_view extra_name = "le");
   /// Renders `child`'s labels, sorted and escaped, split where `le` goes; reused for every line
   /// of the same child (a histogram writes ~28 lines per child).
   void render_labels(const ChildHeader& child);
   void exemplar(const ExemplarReading& reading);
-  /// Writes `<name><suffix>{labels} <write_value(at)>` (`le` placed as labels() places it) in
-  /// one append when the line fits a stack buffer; false (nothing written) when it does not.
+  /// Writes `<name><suffix>{labels} <write_value(at)>` (the child's labels sorted by name, with
+  /// `<extra_name>="<le>"` in its sorted place unless `le` is empty), then the exemplar of
+  /// `reading` in OpenMetrics when not null, then the newline. `write_value` writes at most
+  /// kMaxNumberChars.
   template <class WriteValue>
-  bool fast_line(std::string_view name, std::string_view suffix, const ChildHeader& child,
-                 std::string_view le, std::string_view extra_name, WriteValue write_value);
+  void child_line(std::string_view name, std::string_view suffix, const ChildHeader& child,
+                  std::string_view le, std::string_view extra_name, WriteValue write_value,
+                  const ExemplarReading* reading = nullptr);
 
   std::string& out_;
   const FamilyIdentity* identity_ = nullptr;
@@ -77,6 +77,7 @@ class ExpositionWriter {
   const FamilyIdentity* rendered_identity_ = nullptr;
   std::string before_le_;  ///< rendered labels whose names sort before "le"
   std::string after_le_;   ///< the others
+  std::string long_line_;  ///< where a line too long for the stack buffer is built
   Format format_;
   bool created_series_;
 };

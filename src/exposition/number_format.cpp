@@ -153,9 +153,4 @@ char* write_counter_value(char* out, std::uint64_t whole, double fraction) {
   return write_go_float(out, static_cast<double>(whole) + fraction);
 }
 
-void append_counter_value(std::string& out, std::uint64_t whole, double fraction) {
-  char text[kMaxNumberChars];
-  out.append(text, write_counter_value(text, whole, fraction));
-}
-
 }  // namespace bentoml::metrics::detail

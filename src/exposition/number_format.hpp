@@ -17,10 +17,9 @@ inline constexpr std::size_t kMaxNumberChars = 48;
 
 void append_python_repr(std::string& out, double value);
 void append_go_float(std::string& out, double value);
-/// A counter total: exact integer digits past 2^53 (a double would round), else go-float.
-void append_counter_value(std::string& out, std::uint64_t whole, double fraction);
-/// The same into raw memory with kMaxNumberChars of room; each returns the end of what it wrote.
+/// The same into raw memory with kMaxNumberChars of room; returns the end of what it wrote.
 char* write_go_float(char* out, double value);
+/// A counter total: exact integer digits past 2^53 (a double would round), else go-float.
 char* write_counter_value(char* out, std::uint64_t whole, double fraction);
 
 }  // namespace bentoml::metrics::detail
