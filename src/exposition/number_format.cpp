@@ -67,10 +67,11 @@ char* write_python_repr(char* out, double value) {
 /// `_created` times, which unix_time_now_in_microseconds() records at microsecond resolution:
 /// when `value` (in [10^9, 2^32)) is the double nearest to a whole number of microseconds m,
 /// writes floatToGoString(value) from m's digits without a shortest-digits search and returns
-/// true. Why that is Python's repr: below 2^32 a double's spacing is under 5e-7, so its rounding
-/// interval (narrower than 1e-6) holds no other decimal with six places or fewer; the shortest
-/// digits that round-trip are therefore m's, trailing zeros dropped. Ten integer digits put it
-/// in Go's exponent style: "1.701234567890123e+09".
+/// the end of what it wrote (null, and nothing written, otherwise). Why that is Python's repr:
+/// below 2^32 a double's spacing is under 5e-7, so its rounding interval (narrower than 1e-6)
+/// holds no other decimal with six places or fewer; the shortest digits that round-trip are
+/// therefore m's, trailing zeros dropped. Ten integer digits put it in Go's exponent style:
+/// "1.701234567890123e+09".
 char* write_microsecond_time(char* out, double value) {
   const auto micros = static_cast<std::uint64_t>(value * 1e6 + 0.5);
   if (static_cast<double>(micros) / 1e6 != value) return nullptr;  // division rounds correctly
