@@ -45,8 +45,8 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
       created = new SummaryQuantiles(*quantile_settings_, child->cell);
     } catch (...) {
       child->~Child<HistogramCell>();
-      arena_.release_last(
-          child, child_bytes(sizeof(Child<HistogramCell>), shard_bytes + extra, identity(), values));
+      arena_.release_last(child, child_bytes(sizeof(Child<HistogramCell>), shard_bytes + extra,
+                                             identity(), values));
       throw;
     }
     // quantiles_offset_ (set before any child exists) is where the shard ends.
