@@ -36,7 +36,7 @@ TEST(ChildArena, TheLastBlockCanBeGivenBack) {
   void* second = arena.allocate(600);
   arena.release_last(second, 600);
   EXPECT_EQ(arena.allocate(600), second);  // the same bytes again
-  arena.release_last(first, 600);         // not the last one: kept
+  arena.release_last(first, 600);          // not the last one: kept
   EXPECT_NE(arena.allocate(600), first);
 }
 

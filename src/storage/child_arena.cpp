@@ -23,8 +23,8 @@ void* ChildArena::allocate(std::size_t size) {
     // A new chunk, twice the previous one up to kChunkBytes: a family of one child (an
     // unlabelled metric) takes just that child's bytes, a family of thousands 64 KiB at a time.
     // What was left of the previous chunk, less than one child, stays unused.
-    const std::size_t doubled = last_chunk_bytes_ * 2 < kChunkBytes ? last_chunk_bytes_ * 2
-                                                                     : kChunkBytes;
+    const std::size_t doubled =
+        last_chunk_bytes_ * 2 < kChunkBytes ? last_chunk_bytes_ * 2 : kChunkBytes;
     const std::size_t bytes = size > doubled ? size : doubled;
     chunks_.reserve(chunks_.size() + 1);  // so that push_back cannot throw after allocating
     auto* chunk = static_cast<char*>(allocate_aligned(bytes));

@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/child_arena.hpp"
+#include "bentoml/metrics/detail/family.hpp"
 
 namespace bentoml::metrics::detail {
 

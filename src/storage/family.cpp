@@ -75,8 +75,7 @@ ChildLayout child_layout(std::size_t record_size, std::size_t cell_bytes,
 
 std::size_t child_bytes(std::size_t record_size, std::size_t cell_bytes,
                         const FamilyIdentity& identity, const std::string_view* values) {
-  return child_layout(record_size, cell_bytes,
-                      label_block_size(values, identity.labelnames.size()))
+  return child_layout(record_size, cell_bytes, label_block_size(values, identity.labelnames.size()))
       .size;
 }
 
@@ -84,8 +83,7 @@ ChildMemory allocate_child(std::size_t record_size, std::size_t cell_bytes,
                            const FamilyIdentity& identity, const std::string_view* values,
                            ChildArena* arena) {
   const std::size_t count = identity.labelnames.size();
-  const ChildLayout layout =
-      child_layout(record_size, cell_bytes, label_block_size(values, count));
+  const ChildLayout layout = child_layout(record_size, cell_bytes, label_block_size(values, count));
   char* memory = static_cast<char*>(arena != nullptr ? arena->allocate(layout.size)
                                                      : ::operator new(layout.size));
   write_label_block(memory + layout.labels_offset, values, count);

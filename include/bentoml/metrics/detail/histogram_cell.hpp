@@ -67,6 +67,8 @@ inline std::size_t find_bucket(const double* padded, std::size_t finite_bounds,
     base += width & (std::size_t{0} - static_cast<std::size_t>(base[width - 1] < value));
   };
   const unsigned steps = search_steps(finite_bounds);
+  // One step a line reads as the unrolled search it is.
+  // clang-format off
   switch (steps) {
     default:  // over 12 steps (4,096 bounds and more): the first ones in a loop
       for (std::size_t width = std::size_t{1} << (steps - 1); width > (1u << 11); width >>= 1) {
@@ -86,6 +88,7 @@ inline std::size_t find_bucket(const double* padded, std::size_t finite_bounds,
     case 2: step(1u << 1); [[fallthrough]];
     case 1: step(1u);
   }
+  // clang-format on
   return static_cast<std::size_t>(base - padded);
 }
 
