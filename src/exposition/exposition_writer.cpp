@@ -101,7 +101,7 @@ void append_escaped_value(std::string& out, std::string_view value) {
 constexpr std::size_t kLineBytes = 512;
 
 char* put(char* at, std::string_view text) noexcept {
-  std::memcpy(at, text.data(), text.size());
+  if (!text.empty()) std::memcpy(at, text.data(), text.size());  // an empty view's data may be null
   return at + text.size();
 }
 
