@@ -101,7 +101,8 @@ void append_escaped_value(std::string& out, std::string_view value) {
 constexpr std::size_t kLineBytes = 512;
 
 char* put(char* at, std::string_view text) noexcept {
-  if (!text.empty()) std::memcpy(at, text.data(), text.size());  // an empty view's data may be null
+  // An empty view's data may be null, which memcpy must not get even for zero bytes.
+  if (!text.empty()) std::memcpy(at, text.data(), text.size());
   return at + text.size();
 }
 
