@@ -17,16 +17,20 @@ class ChildArena {
   ChildArena& operator=(const ChildArena&) = delete;
   ~ChildArena();
 
-  /// `size` bytes, 64-byte aligned, valid until the arena is destroyed. Callers serialize
+  /// `requested` bytes, 64-byte aligned, valid until the arena is destroyed. Callers serialize
   /// (a family's creation mutex). Throws std::bad_alloc.
-  void* allocate(std::size_t size);
+  void* allocate(std::size_t requested);
   /// Gives back the block allocate() returned last (a child whose construction failed).
   void release_last(void* block, std::size_t size) noexcept;
 
  private:
   static constexpr std::size_t kChunkBytes = 64 * 1024;
 
-  std::vector<char*> chunks_;
+  struct Chunk {
+    char* begin;
+    std::size_t bytes;
+  };
+  std::vector<Chunk> chunks_;
   char* next_ = nullptr;  ///< the first free byte of the newest chunk
   char* end_ = nullptr;
   std::size_t last_chunk_bytes_ = 0;
