@@ -56,8 +56,11 @@ void append_escaped_help(std::string& out, std::string_view help, bool escape_qu
   }
 }
 
-/// Whether any of the eight bytes of `word` is a backslash, a double quote or a newline (a
-/// zero byte after XOR with each: the classic exact "has a zero byte" test).
+/// Whether `c` is escaped in a label value: a backslash, a double quote or a newline.
+bool is_escaped_byte(char c) noexcept { return c == '\\' || c == '"' || c == '\n'; }
+
+/// Whether any of the eight bytes of `word` is one is_escaped_byte() names (a zero byte after
+/// XOR with each: the classic exact "has a zero byte" test).
 bool has_escaped_byte(std::uint64_t word) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
@@ -74,8 +77,7 @@ bool needs_escaping(std::string_view value) noexcept {
     if (has_escaped_byte(word)) return true;
   }
   for (; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c == '\\' || c == '"' || c == '\n') return true;
+    if (is_escaped_byte(value[i])) return true;
   }
   return false;
 }
@@ -89,7 +91,7 @@ void append_escaped_value(std::string& out, std::string_view value) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
-    if (c != '\\' && c != '"' && c != '\n') continue;
+    if (!is_escaped_byte(c)) continue;
     out.append(value.data() + start, i - start);
     out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
     start = i + 1;
@@ -100,57 +102,61 @@ void append_escaped_value(std::string& out, std::string_view value) {
 /// Lines up to this long are built on the stack and appended once (nearly every line).
 constexpr std::size_t kLineBytes = 512;
 
-char* put(char* at, std::string_view text) noexcept {
-  // An empty view's data may be null, which memcpy must not get even for zero bytes.
-  if (!text.empty()) std::memcpy(at, text.data(), text.size());
-  return at + text.size();
-}
-
 }  // namespace
 
 template <class WriteValue>
-void ExpositionWriter::child_line(std::string_view name, std::string_view suffix,
-                                  const ChildHeader& child, std::string_view le,
-                                  std::string_view extra_name, WriteValue write_value,
-                                  const ExemplarReading* reading) {
+BENTOML_METRICS_ALWAYS_INLINE void ExpositionWriter::line(
+    std::string_view name, std::string_view suffix, std::string_view before,
+    std::string_view extra_name, std::string_view extra_value, std::string_view after,
+    WriteValue write_value, const ExemplarReading* reading) {
   // Built in a stack buffer (a heap one for very long labels) and appended once: a line was
   // about ten appends of a few bytes each.
-  render_labels(child);
-  const std::size_t most = name.size() + suffix.size() + before_le_.size() + after_le_.size() +
-                           extra_name.size() + le.size() + 8 /* {,="",} */ + kMaxNumberChars + 2;
+  const std::size_t most = name.size() + suffix.size() + before.size() + after.size() +
+                           extra_name.size() + extra_value.size() + 8 /* {,="",} */ +
+                           kMaxNumberChars + 2;
   char stack[kLineBytes];
   if (most > kLineBytes) long_line_.resize(most);
-  char* const line = most > kLineBytes ? long_line_.data() : stack;
-  char* at = put(line, name);
-  at = put(at, suffix);
-  // Labels sorted by name as prometheus_client writes them, `le` (a summary's `quantile`) in
-  // its sorted place.
-  if (!before_le_.empty() || !after_le_.empty() || !le.empty()) {
+  char* const text = most > kLineBytes ? long_line_.data() : stack;
+  char* at = write_text(text, name);
+  at = write_text(at, suffix);
+  if (!before.empty() || !after.empty() || !extra_name.empty()) {
     *at++ = '{';
-    at = put(at, before_le_);
-    if (!le.empty()) {
-      if (!before_le_.empty()) *at++ = ',';
-      at = put(at, extra_name);
-      at = put(at, "=\"");
-      at = put(at, le);
+    at = write_text(at, before);
+    if (!extra_name.empty()) {
+      if (!before.empty()) *at++ = ',';
+      at = write_text(at, extra_name);
+      at = write_text(at, "=\"");
+      at = write_text(at, extra_value);
       *at++ = '"';
-      if (!after_le_.empty()) *at++ = ',';
-    } else if (!before_le_.empty() && !after_le_.empty()) {
+      if (!after.empty()) *at++ = ',';
+    } else if (!before.empty() && !after.empty()) {
       *at++ = ',';
     }
-    at = put(at, after_le_);
+    at = write_text(at, after);
     *at++ = '}';
   }
   *at++ = ' ';
   at = write_value(at);
   if (reading == nullptr || !openmetrics()) {
     *at++ = '\n';
-    out_.append(line, static_cast<std::size_t>(at - line));
+    out_.append(text, static_cast<std::size_t>(at - text));
     return;
   }
-  out_.append(line, static_cast<std::size_t>(at - line));
+  out_.append(text, static_cast<std::size_t>(at - text));
   exemplar(*reading);
   out_ += '\n';
+}
+
+template <class WriteValue>
+void ExpositionWriter::child_line(std::string_view name, std::string_view suffix,
+                                  const ChildHeader& child, std::string_view le,
+                                  std::string_view extra_name, WriteValue write_value,
+                                  const ExemplarReading* reading) {
+  // Labels sorted by name as prometheus_client writes them, `le` (a summary's `quantile`) in
+  // its sorted place.
+  render_labels(child);
+  line(name, suffix, before_le_, le.empty() ? std::string_view{} : extra_name, le, after_le_,
+       write_value, reading);
 }
 
 std::string le_value(double bound) {
@@ -262,26 +268,14 @@ void ExpositionWriter::bucket_sample(std::string_view name, const ChildHeader& c
 void ExpositionWriter::rendered_sample(std::string_view name, std::string_view before,
                                        std::string_view extra_name, std::string_view extra_value,
                                        std::string_view after, double value) {
-  out_ += name;
-  if (!before.empty() || !after.empty() || !extra_name.empty()) {
-    out_ += '{';
-    out_ += before;
-    if (!extra_name.empty()) {
-      if (!before.empty()) out_ += ',';
-      out_ += extra_name;
-      out_ += "=\"";
-      append_escaped_value(out_, extra_value);
-      out_ += '"';
-      if (!after.empty()) out_ += ',';
-    } else if (!before.empty() && !after.empty()) {
-      out_ += ',';
-    }
-    out_ += after;
-    out_ += '}';
+  std::string escaped;  // allocated only for a value that has bytes to escape
+  if (needs_escaping(extra_value)) {
+    append_escaped_value(escaped, extra_value);
+    extra_value = escaped;
   }
-  out_ += ' ';
-  append_go_float(out_, value);
-  out_ += '\n';
+  line(
+      name, {}, before, extra_name, extra_value, after,
+      [value](char* at) { return write_go_float(at, value); }, nullptr);
 }
 
 void append_rendered_label(std::string& out, std::string_view name, std::string_view value) {

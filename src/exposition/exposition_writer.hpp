@@ -70,6 +70,13 @@ class ExpositionWriter {
   void child_line(std::string_view name, std::string_view suffix, const ChildHeader& child,
                   std::string_view le, std::string_view extra_name, WriteValue write_value,
                   const ExemplarReading* reading = nullptr);
+  /// The line itself: `<name><suffix>{<before>,<extra_name>="<extra_value>",<after>}` (the
+  /// extra label left out when `extra_name` is empty; label lists already rendered and
+  /// escaped) and the value, exemplar and newline as child_line() describes.
+  template <class WriteValue>
+  void line(std::string_view name, std::string_view suffix, std::string_view before,
+            std::string_view extra_name, std::string_view extra_value, std::string_view after,
+            WriteValue write_value, const ExemplarReading* reading);
 
   std::string& out_;
   const FamilyIdentity* identity_ = nullptr;

@@ -104,18 +104,14 @@ void append_python_repr(std::string& out, double value) {
 }
 
 char* write_go_float(char* out, double value) {
-  const auto put = [&out](std::string_view text) {
-    std::memcpy(out, text.data(), text.size());
-    return out + text.size();
-  };
-  if (std::isnan(value)) return put("NaN");
-  if (std::isinf(value)) return put(value > 0 ? "+Inf" : "-Inf");
+  if (std::isnan(value)) return write_text(out, "NaN");
+  if (std::isinf(value)) return write_text(out, value > 0 ? "+Inf" : "-Inf");
   // Fast path for the common case, whole numbers below a million: "42.0".
   if (value > -1e6 && value < 1e6 && !(value == 0 && std::signbit(value))) {
     const auto whole = static_cast<std::int64_t>(value);
     if (static_cast<double>(whole) == value) {
       out = std::to_chars(out, out + 24, whole).ptr;
-      return put(".0");
+      return write_text(out, ".0");
     }
   }
   if (value >= 1e9 && value < 4294967296.0) {
@@ -134,7 +130,7 @@ char* write_go_float(char* out, double value) {
   out = std::copy(repr + 1, dot, out);
   out = std::copy(dot + 1, repr_end, out);
   while (out > mantissa && (out[-1] == '0' || out[-1] == '.')) --out;
-  out = put("e+0");
+  out = write_text(out, "e+0");
   return std::to_chars(out, out + 8, dot_at - 1).ptr;
 }
 
@@ -147,9 +143,7 @@ char* write_counter_value(char* out, std::uint64_t whole, double fraction) {
   constexpr std::uint64_t kExactDoubleLimit = std::uint64_t{1} << 53;
   if (whole > kExactDoubleLimit && fraction == 0) {
     out = std::to_chars(out, out + 24, whole).ptr;
-    out[0] = '.';
-    out[1] = '0';
-    return out + 2;
+    return write_text(out, ".0");
   }
   return write_go_float(out, static_cast<double>(whole) + fraction);
 }

@@ -8,12 +8,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <string_view>
 
 namespace bentoml::metrics::detail {
 
 /// Room the write_* functions need at `out`: no number they write is longer.
 inline constexpr std::size_t kMaxNumberChars = 48;
+
+/// Copies `text` to `out` and returns the end: the raw-memory counterpart of std::string's
+/// append, for the number writers and the exposition's lines.
+inline char* write_text(char* out, std::string_view text) noexcept {
+  // An empty view's data may be null, which memcpy must not get even for zero bytes.
+  if (!text.empty()) std::memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
 
 void append_python_repr(std::string& out, double value);
 void append_go_float(std::string& out, double value);
