@@ -147,10 +147,12 @@ void MmapFile::words_for_keys_locked(const std::vector<std::string>& keys,
   }
   if (fd_ < 0) open_locked();
   // Room for every new entry first: the file being full or failing to grow is an error before
-  // any of the series' entries is written.
+  // any of the series' entries is written. (A series' sample keys are distinct.)
+  std::vector<std::int64_t> found(keys.size());
   std::uint64_t needed = 0;
-  for (const std::string& key : keys) {
-    if (find_locked(key, hash_key(key)) < 0) needed += entry_bytes(key.size(), layout_);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    found[i] = find_locked(keys[i], hash_key(keys[i]));
+    if (found[i] < 0) needed += entry_bytes(keys[i].size(), layout_);
   }
   if (used_ + needed > kMaxFileBytes) {
     throw Error("multiprocess file " + path_for(pid_) + " is full (2 GiB, Python's limit)");
@@ -158,15 +160,14 @@ void MmapFile::words_for_keys_locked(const std::vector<std::string>& keys,
   if (used_ + needed > capacity_) grow_locked(used_ + needed);  // one extent holds them all
   const std::uint32_t published = used_;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    std::int64_t found = find_locked(keys[i], hash_key(keys[i]));
-    if (found < 0) {
+    if (found[i] < 0) {
       const std::uint64_t size = entry_bytes(keys[i].size(), layout_);
       write_entry(address(used_, size), keys[i], layout_);
-      found = used_;
+      found[i] = used_;
       used_ += static_cast<std::uint32_t>(size);
-      index_locked(static_cast<std::uint32_t>(found), keys[i]);
+      index_locked(static_cast<std::uint32_t>(found[i]), keys[i]);
     }
-    const auto entry = static_cast<std::uint64_t>(found);
+    const auto entry = static_cast<std::uint64_t>(found[i]);
     const std::uint32_t key_bytes = load_u32(address(entry, 4));
     const std::uint64_t value = entry + 4 + padded_key_bytes(key_bytes);
     words[i] = reinterpret_cast<std::atomic<std::uint64_t>*>(address(value, 8));

@@ -63,18 +63,18 @@ HistogramCell::~HistogramCell() {
 }
 
 void HistogramCell::observe_not_owner(std::size_t bucket, double value) noexcept {
-  const int slot = this_thread_slot();
+  const int slot = this_thread_slot();  // may claim this thread's slot just now
   int owner = owner_slot_.load(std::memory_order_relaxed);
-  if (owner == slot && slot >= 0) {  // claimed its slot just now, in this_thread_slot()
-    HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
-    return;
-  }
   if (owner == kMultiprocessOwner) {
     observe_multiprocess(bucket, value);
     return;
   }
-  if (owner < 0 && slot >= 0 &&
-      owner_slot_.compare_exchange_strong(owner, slot, std::memory_order_relaxed)) {
+  // The owner (its slot claimed in this_thread_slot() just now), or the first thread with a
+  // slot to observe, which becomes the owner.
+  const auto becomes_owner = [&] {
+    return owner < 0 && owner_slot_.compare_exchange_strong(owner, slot, std::memory_order_relaxed);
+  };
+  if (slot >= 0 && (owner == slot || becomes_owner())) {
     HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
     return;
   }

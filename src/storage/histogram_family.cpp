@@ -61,10 +61,10 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
   // The entries in prometheus_client's order, so that the files are the bytes Python writes: a
   // histogram's `_sum` then its buckets, a summary's `_count` then its `_sum`.
   const std::size_t bucket_count = bounds_.size() + 1;
+  const bool histogram = identity().type == MetricType::histogram;
   const double infinity = std::numeric_limits<double>::infinity();
   std::vector<SampleWord> samples;
-  std::vector<std::atomic<std::uint64_t>*> found;
-  if (identity().type == MetricType::histogram) {
+  if (histogram) {
     samples.push_back({"_sum", nullptr});
     for (std::size_t i = 0; i < bucket_count; ++i) {
       samples.push_back({"_bucket", i < bounds_.size() ? &bounds_[i] : &infinity});
@@ -72,17 +72,11 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
   } else {
     samples = {{"_count", nullptr}, {"_sum", nullptr}};
   }
-  found.resize(samples.size());
+  std::vector<std::atomic<std::uint64_t>*> found(samples.size());
   external.words(identity(), values, samples.data(), samples.size(), found.data());
-  // found: the histogram's sum then every bucket, or the summary's count then its sum.
-  const bool histogram = identity().type == MetricType::histogram;
-  std::atomic<std::uint64_t>* sum = histogram ? found[0] : found[1];
-  std::vector<std::atomic<std::uint64_t>*> buckets(bucket_count);
-  if (histogram) {
-    std::copy(found.begin() + 1, found.end(), buckets.begin());
-  } else {
-    buckets[0] = found[0];
-  }
+  // A histogram's `_sum` then its buckets; a summary's `_count` (its one bucket) then `_sum`.
+  std::atomic<std::uint64_t>* const sum = histogram ? found[0] : found[1];
+  std::atomic<std::uint64_t>* const* const buckets = histogram ? &found[1] : &found[0];
   const std::size_t bytes =
       sizeof(MultiprocessHistogramWords) + (bucket_count - 1) * sizeof(std::atomic<std::uint64_t>*);
   const ChildMemory allocation =
