@@ -92,7 +92,7 @@ void HistogramFamily::write(ExpositionWriter& writer) const {
   for (std::size_t i = 0; i < bounds_.size(); ++i) le[i] = le_value(bounds_[i]);
   le.back() = "+Inf";
   std::vector<std::uint64_t> buckets(bucket_count);
-  std::vector<std::uint64_t> scratch(HistogramShard::copy_words(bucket_count));
+  std::vector<std::uint64_t> scratch(reading_words(bucket_count));
   ExemplarReading exemplar;
   std::vector<double> quantile_values(
       quantile_settings_ != nullptr ? quantile_settings_->targets.size() : 0);

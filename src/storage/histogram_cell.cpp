@@ -4,14 +4,14 @@
 
 #include <new>
 
+#include "bentoml/metrics/detail/shared_histogram_shard.hpp"
 #include "storage/hot_allocation.hpp"
 
 namespace bentoml::metrics::detail {
 
 namespace {
 
-std::atomic<std::uint64_t>* allocate_shard(std::size_t bucket_count) noexcept {
-  const std::size_t words = HistogramShard::words(bucket_count);
+std::atomic<std::uint64_t>* allocate_shard(std::size_t words) noexcept {
   auto* shard = static_cast<std::atomic<std::uint64_t>*>(
       allocate_or_null(words * sizeof(std::atomic<std::uint64_t>), kCacheLine));
   if (shard == nullptr) return nullptr;
@@ -19,12 +19,13 @@ std::atomic<std::uint64_t>* allocate_shard(std::size_t bucket_count) noexcept {
   return shard;
 }
 
-/// Returns the shard in `slot`, allocating it on first use (null if memory ran out).
+/// Returns the shard of `words` words in `slot`, allocating it on first use (null if memory ran
+/// out).
 std::atomic<std::uint64_t>* shard_in(std::atomic<std::atomic<std::uint64_t>*>& slot,
-                                     std::size_t bucket_count) noexcept {
+                                     std::size_t words) noexcept {
   std::atomic<std::uint64_t>* shard = slot.load(std::memory_order_acquire);
   if (shard != nullptr) return shard;
-  std::atomic<std::uint64_t>* fresh = allocate_shard(bucket_count);
+  std::atomic<std::uint64_t>* fresh = allocate_shard(words);
   if (fresh == nullptr) return nullptr;
   if (slot.compare_exchange_strong(shard, fresh, std::memory_order_acq_rel)) return fresh;
   free_allocated(fresh, kCacheLine);
@@ -33,13 +34,23 @@ std::atomic<std::uint64_t>* shard_in(std::atomic<std::atomic<std::uint64_t>*>& s
 
 }  // namespace
 
-template <class Visit>
-void HistogramCell::for_each_shard(Visit&& visit) const noexcept {
+std::size_t find_bucket_in_many(const double* padded, std::size_t finite_bounds,
+                                double value) noexcept {
+  const double* base = padded;
+  for (std::size_t width = std::size_t{1} << (search_steps(finite_bounds) - 1); width != 0;
+       width >>= 1) {
+    search_step(base, width, value);
+  }
+  return static_cast<std::size_t>(base - padded);
+}
+
+template <class Visit, class VisitShared>
+void HistogramCell::for_each_shard(Visit&& visit, VisitShared&& visit_shared) const noexcept {
   visit(HistogramShard(primary_, bucket_count()));
   const ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra == nullptr) return;
   if (auto* shard = extra->shared.load(std::memory_order_acquire)) {
-    visit(HistogramShard(shard, bucket_count()));
+    visit_shared(SharedHistogramShard(shard, bucket_count()));
   }
   for (int i = 0; i < thread_slot_count(); ++i) {
     if (auto* shard = extra->by_slot[i].load(std::memory_order_acquire)) {
@@ -50,9 +61,11 @@ void HistogramCell::for_each_shard(Visit&& visit) const noexcept {
 
 HistogramCell::~HistogramCell() {
   if (multiprocess()) return;  // no shards, no exemplars; the words belong to the mapping
-  for_each_shard([](const HistogramShard& shard) { shard.release(); });
   ExtraShards* extra = extra_.load(std::memory_order_acquire);
   if (extra != nullptr) {
+    if (auto* shard = extra->shared.load(std::memory_order_acquire)) {
+      SharedHistogramShard(shard, bucket_count()).release();
+    }
     free_allocated(extra->shared.load(std::memory_order_acquire), kCacheLine);
     for (int i = 0; i < thread_slot_count(); ++i) {
       free_allocated(extra->by_slot[i].load(std::memory_order_acquire), kCacheLine);
@@ -64,7 +77,7 @@ HistogramCell::~HistogramCell() {
 
 void HistogramCell::observe_not_owner(std::size_t bucket, double value) noexcept {
   const int slot = this_thread_slot();  // may claim this thread's slot just now
-  int owner = owner_slot_.load(std::memory_order_relaxed);
+  int owner = owner_.load(std::memory_order_relaxed);
   if (owner == kMultiprocessOwner) {
     observe_multiprocess(bucket, value);
     return;
@@ -72,13 +85,18 @@ void HistogramCell::observe_not_owner(std::size_t bucket, double value) noexcept
   // The owner (its slot claimed in this_thread_slot() just now), or the first thread with a
   // slot to observe, which becomes the owner.
   const auto becomes_owner = [&] {
-    return owner < 0 && owner_slot_.compare_exchange_strong(owner, slot, std::memory_order_relaxed);
+    return owner == kNoOwner &&
+           owner_.compare_exchange_strong(owner, slot + 1, std::memory_order_relaxed);
   };
-  if (slot >= 0 && (owner == slot || becomes_owner())) {
-    HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
+  if (slot >= 0 && (owner == slot + 1 || becomes_owner())) {
+    HistogramShard(primary_, bucket_count()).observe(bucket, value);
     return;
   }
   observe_elsewhere(slot, bucket, value);
+}
+
+void HistogramCell::observe_many_bounds(double value) noexcept {
+  observe_in_bucket(bucket_for(value), value);
 }
 
 void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value) noexcept {
@@ -99,14 +117,14 @@ void HistogramCell::observe_elsewhere(int slot, std::size_t bucket, double value
     }
   }
   if (extra != nullptr && slot >= 0) {
-    if (std::atomic<std::uint64_t>* shard = shard_in(extra->by_slot[slot], bucket_count())) {
-      HistogramShard(shard, bucket_count()).observe_single_writer(bucket, value);
+    if (auto* shard = shard_in(extra->by_slot[slot], HistogramShard::words(bucket_count()))) {
+      HistogramShard(shard, bucket_count()).observe(bucket, value);
       return;
     }
   }
   if (extra != nullptr) {
-    if (std::atomic<std::uint64_t>* shard = shard_in(extra->shared, bucket_count())) {
-      HistogramShard(shard, bucket_count()).observe_shared(bucket, value);
+    if (auto* shard = shard_in(extra->shared, SharedHistogramShard::words(bucket_count()))) {
+      SharedHistogramShard(shard, bucket_count()).observe_shared(bucket, value);
       return;
     }
   }
@@ -126,12 +144,14 @@ void HistogramCell::read_into(HistogramReading& reading) const noexcept {
     }
     return;
   }
-  for_each_shard([&reading](const HistogramShard& shard) { shard.read_into(reading); });
+  const auto read = [&reading](const auto& shard) { shard.read_into(reading); };
+  for_each_shard(read, read);
 }
 
 void HistogramCell::after_fork_in_child() noexcept {
   if (multiprocess()) return;  // the multiprocess files are moved to the child's own (store.cpp)
-  for_each_shard([](const HistogramShard& shard) { shard.after_fork_in_child(); });
+  const auto settle = [](const auto& shard) { shard.after_fork_in_child(); };
+  for_each_shard(settle, settle);
   if (ExemplarSlot* slots = exemplars_.load(std::memory_order_acquire)) {
     for (std::size_t i = 0; i < bucket_count(); ++i) slots[i].after_fork_in_child();
   }

@@ -1,156 +1,136 @@
-// Reading a histogram shard without waiting for writers; see histogram_shard.hpp for the
-// protocol and its correctness argument.
+// Reading a single-writer histogram shard without waiting for its writer; see
+// histogram_shard.hpp for the protocol and its correctness argument.
 #include "bentoml/metrics/detail/histogram_shard.hpp"
 
-#include <algorithm>
-#include <cstdint>
-#include <new>
-#include <thread>
+#include "storage/spin_wait.hpp"
 
 namespace bentoml::metrics::detail {
-namespace {
 
-/// How often the reader checks whether the observations in flight on a copy have completed
-/// before it falls back to the last complete reading. A running writer completes an observation
-/// in a few nanoseconds; 256 checks with a pause between them take a few microseconds, so a
-/// scrape of N shards never waits more than N times that, whatever the writers do.
-constexpr int kCompletionChecks = 256;
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
-/// Whether `count` reaches `expected` within the bounded wait (acquire: the completed
-/// observations' bucket and sum updates are then visible).
-bool completes(const std::atomic<std::uint64_t>& count, std::uint64_t expected) noexcept {
-  for (int check = 0; check < kCompletionChecks; ++check) {
-    if (count.load(std::memory_order_acquire) == expected) return true;
-    cpu_relax();
+void HistogramShard::publish(std::atomic<std::uint64_t>* words, std::size_t bucket_count) noexcept {
+  std::uint64_t state = kRequested;
+  // Acquire: the reader's last reading, written before its request, is overwritten below.
+  if (!words[kRequest].compare_exchange_strong(state, kPublishing, std::memory_order_acquire,
+                                               std::memory_order_relaxed)) {
+    return;  // taken back
   }
-  return count.load(std::memory_order_acquire) == expected;
-}
-
-/// Adds a stored reading ([count][sum][buckets...]) to `reading`.
-void add_stored(const std::uint64_t* stored, std::size_t bucket_count,
-                HistogramReading& reading) noexcept {
-  reading.count += stored[HistogramShard::kCount];
-  reading.sum += bits_to_double(stored[HistogramShard::kSum]);
+  std::atomic<std::uint64_t>* to = words + last_reading(bucket_count);
+  const std::uint64_t sequence = words[kSequence].load(std::memory_order_relaxed);
+  // Release stores: a reader copying the last reading under kRequested (step 3) that sees one
+  // of them sees kPublishing when it checks the state after.
+  to[kReadingCount].store(sequence / 2, std::memory_order_release);
+  to[kReadingSum].store(words[kLiveSum].load(std::memory_order_relaxed), std::memory_order_release);
   for (std::size_t i = 0; i < bucket_count; ++i) {
-    reading.buckets[i] += stored[HistogramShard::kFirstBucket + i];
+    to[kReadingFirstBucket + i].store(words[kLiveFirstBucket + i].load(std::memory_order_relaxed),
+                                      std::memory_order_release);
   }
+  words[kRequest].store(kIdle, std::memory_order_release);
 }
 
-}  // namespace
-
-HistogramShard::SideRecord* HistogramShard::side_or_new() const noexcept {
-  if (SideRecord* record = side()) return record;
-  const std::size_t bytes =
-      sizeof(SideRecord) + (copy_words(bucket_count_) - 1) * sizeof(std::uint64_t);
-  void* memory = ::operator new(bytes, std::nothrow);
-  if (memory == nullptr) return nullptr;
-  // `bytes` covers copy_words(bucket_count_) entries of `last` (at least 3): the analyzer
-  // cannot see that.
-  auto* record = new (memory) SideRecord();  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
-  side_word().store(reinterpret_cast<std::uintptr_t>(record), std::memory_order_relaxed);
-  return record;
-}
-
-void HistogramShard::release() const noexcept {
-  if (SideRecord* record = side()) {
-    record->~SideRecord();
-    ::operator delete(record);
-    side_word().store(0, std::memory_order_relaxed);
-  }
-}
-
-void HistogramShard::fold_into(std::atomic<std::uint64_t>* to,
-                               const std::uint64_t* from) const noexcept {
-  to[kCount].store(to[kCount].load(std::memory_order_relaxed) + from[kCount],
-                   std::memory_order_relaxed);
-  to[kSum].store(double_to_bits(bits_to_double(to[kSum].load(std::memory_order_relaxed)) +
-                                bits_to_double(from[kSum])),
-                 std::memory_order_relaxed);
+bool HistogramShard::read_live(std::uint64_t* out) const noexcept {
+  const std::uint64_t sequence = words_[kSequence].load(std::memory_order_acquire);
+  if (sequence % 2 != 0) return false;
+  out[kReadingSum] = words_[kLiveSum].load(std::memory_order_acquire);
   for (std::size_t i = 0; i < bucket_count_; ++i) {
-    to[kFirstBucket + i].store(
-        to[kFirstBucket + i].load(std::memory_order_relaxed) + from[kFirstBucket + i],
-        std::memory_order_relaxed);
+    out[kReadingFirstBucket + i] = words_[kLiveFirstBucket + i].load(std::memory_order_acquire);
+  }
+  // After the acquire loads above: a word written by a later observation shows its sequence.
+  if (words_[kSequence].load(std::memory_order_relaxed) != sequence) return false;
+  out[kReadingCount] = sequence / 2;
+  return true;
+}
+
+void HistogramShard::keep(const std::uint64_t* reading) const noexcept {
+  std::uint64_t state = words_[kRequest].load(std::memory_order_acquire);
+  if (state == kRequested) {
+    // An earlier request the writer has not answered: taken back, so that the last reading can
+    // be this one. A failed swap leaves the state the writer moved it to.
+    words_[kRequest].compare_exchange_strong(state, kIdle, std::memory_order_acquire,
+                                             std::memory_order_acquire);
+    if (state == kRequested) state = kIdle;
+  }
+  // kPublishing: the writer is copying a state no older than `reading` (it has not observed
+  // since it began), so the last reading stays no older than anything reported.
+  if (state != kIdle) return;
+  std::atomic<std::uint64_t>* to = last();
+  if (to[kReadingCount].load(std::memory_order_relaxed) == reading[kReadingCount]) return;
+  for (std::size_t i = 0; i < reading_words(bucket_count_); ++i) {
+    to[i].store(reading[i], std::memory_order_relaxed);
   }
 }
 
 void HistogramShard::read_into(HistogramReading& reading) const noexcept {
-  if (SideRecord* record = side(); record != nullptr && record->pending) {
-    std::atomic<std::uint64_t>* waited = copy_at(record->copy);
-    if (!completes(waited[kCount], record->expected)) {
-      add_stored(record->last, bucket_count_, reading);  // 4b, again
+  std::uint64_t* scratch = reading.scratch;
+  if (read_live(scratch)) {  // 1: the common case
+    keep(scratch);
+    add_stored_reading(scratch, bucket_count_, reading);
+    return;
+  }
+  // 2. Ask the writer, and watch the live words meanwhile.
+  std::atomic<std::uint64_t>& request = words_[kRequest];
+  if (request.load(std::memory_order_relaxed) == kIdle) {
+    // Release: the last reading, written before, is the writer's to overwrite once it sees this.
+    request.store(kRequested, std::memory_order_release);
+  }
+  for (int check = 0; check < kCompletionChecks; ++check) {
+    if (request.load(std::memory_order_acquire) == kIdle) {
+      add_stored_reading(last(), bucket_count_, reading);  // answered
       return;
     }
-    fold_into(waited, record->last);  // the invariant again: the cold copy holds the total
-    record->pending = false;
-  }
-  // 1. Copy the cold copy (the total T) aside and zero it. Only this reader flips, so the hot
-  // bit cannot change under us.
-  const std::uint64_t hot = words_[kStarted].load(std::memory_order_relaxed) >> 63;
-  std::atomic<std::uint64_t>* cold = copy_at(hot ^ 1);
-  std::uint64_t* total = reading.scratch;  // [count][sum][buckets...]
-  for (std::size_t i = 0; i < copy_words(bucket_count_); ++i) {
-    total[i] = cold[i].load(std::memory_order_relaxed);
-    cold[i].store(0, std::memory_order_relaxed);
-  }
-  // 2. The flip (release: writers that start on the zeroed copy see the zeros).
-  const std::uint64_t flipped =
-      words_[kStarted].exchange((hot ^ 1) << 63, std::memory_order_acq_rel);
-  const std::uint64_t expected = flipped & ~kHotBit;
-  std::atomic<std::uint64_t>* was_hot = copy_at(hot);
-  // 3. The bounded wait.
-  if (!completes(was_hot[kCount], expected)) {
-    if (SideRecord* record = side_or_new()) {  // 4b
-      std::copy(total, total + copy_words(bucket_count_), record->last);
-      record->copy = hot;
-      record->expected = expected;
-      record->pending = true;
-      add_stored(record->last, bucket_count_, reading);
+    if (check % 16 == 15 && read_live(scratch)) {
+      keep(scratch);
+      add_stored_reading(scratch, bucket_count_, reading);
       return;
     }
-    // Out of memory for the side record: wait for the writers after all.
-    while (was_hot[kCount].load(std::memory_order_acquire) != expected) {
-      std::this_thread::yield();
-    }
+    cpu_relax();
   }
-  // 4a. W + T, kept in W, which is the cold copy from now on.
-  fold_into(was_hot, total);
-  const std::uint64_t count = was_hot[kCount].load(std::memory_order_relaxed);
-  reading.count += count;
-  reading.sum += bits_to_double(was_hot[kSum].load(std::memory_order_relaxed));
-  for (std::size_t i = 0; i < bucket_count_; ++i) {
-    reading.buckets[i] += was_hot[kFirstBucket + i].load(std::memory_order_relaxed);
+  // 3. The writer stays inside its observation (preempted): the request stays, so that the
+  // writer publishes when it runs again and the next reading is no older than that; this one
+  // reports the last reading, if the writer does not begin to overwrite it meanwhile.
+  for (;;) {
+    const std::uint64_t state = request.load(std::memory_order_acquire);
+    if (state == kIdle) {  // answered just now
+      add_stored_reading(last(), bucket_count_, reading);
+      return;
+    }
+    if (state == kRequested) {
+      // The writer moves the state to kPublishing before it writes the last reading, and
+      // writes it with release stores: a copy that saw any of them sees the state change.
+      const std::atomic<std::uint64_t>* from = last();
+      for (std::size_t i = 0; i < reading_words(bucket_count_); ++i) {
+        scratch[i] = from[i].load(std::memory_order_acquire);
+      }
+      if (request.load(std::memory_order_relaxed) == kRequested) {
+        add_stored_reading(scratch, bucket_count_, reading);
+        return;
+      }
+    } else if (read_live(scratch)) {
+      // kPublishing: the writer is outside any observation until it stores kIdle, and copies
+      // a state no older than this one.
+      add_stored_reading(scratch, bucket_count_, reading);
+      return;
+    }
+    cpu_relax();
   }
 }
 
 void HistogramShard::after_fork_in_child() const noexcept {
-  // Writers increment a bucket before the count (the count's release orders it), so a copy's
-  // buckets hold at least its count; any surplus comes from observations in flight at the fork,
-  // whose threads do not exist here. Counting them keeps `_count` equal to the buckets.
-  const auto settle = [this](std::atomic<std::uint64_t>* copy) {
-    std::uint64_t in_buckets = 0;
-    for (std::size_t i = 0; i < bucket_count_; ++i) {
-      in_buckets += copy[kFirstBucket + i].load(std::memory_order_relaxed);
-    }
-    copy[kCount].store(in_buckets, std::memory_order_relaxed);
-    return in_buckets;
-  };
-  const std::uint64_t hot_bit = words_[kStarted].load(std::memory_order_relaxed) & kHotBit;
-  const std::uint64_t hot_count = settle(copy_at(hot_bit >> 63));
-  words_[kStarted].store(hot_bit | hot_count, std::memory_order_relaxed);
-  if (SideRecord* record = side(); record != nullptr && record->pending) {
-    std::atomic<std::uint64_t>* waited = copy_at(record->copy);
-    settle(waited);
-    fold_into(waited, record->last);
-    record->pending = false;
+  // The bucket is incremented after the odd sequence and before the sum, so the live buckets
+  // hold the completed observations plus at most the one in flight.
+  std::uint64_t in_buckets = 0;
+  for (std::size_t i = 0; i < bucket_count_; ++i) {
+    in_buckets += words_[kLiveFirstBucket + i].load(std::memory_order_relaxed);
   }
+  words_[kSequence].store(2 * in_buckets, std::memory_order_relaxed);
+  // A publication the writer left half done: the live state, now at rest, replaces it.
+  std::atomic<std::uint64_t>* to = last();
+  to[kReadingCount].store(in_buckets, std::memory_order_relaxed);
+  to[kReadingSum].store(words_[kLiveSum].load(std::memory_order_relaxed),
+                        std::memory_order_relaxed);
+  for (std::size_t i = 0; i < bucket_count_; ++i) {
+    to[kReadingFirstBucket + i].store(words_[kLiveFirstBucket + i].load(std::memory_order_relaxed),
+                                      std::memory_order_relaxed);
+  }
+  words_[kRequest].store(kIdle, std::memory_order_relaxed);
 }
 
 }  // namespace bentoml::metrics::detail

@@ -4,11 +4,11 @@
 // the inline primary shard with single-writer stores (see histogram_shard.hpp). Other threads
 // record into their own slot's shard, allocated once on the first such observation; threads with
 // no slot share one shard with atomic read-modify-writes. The fields other writers read
-// (`owner_slot_`, `extra_`) sit on a cache line of their own, apart from the primary shard the
+// (`owner_`, `extra_`) sit on a cache line of their own, apart from the primary shard the
 // owner writes, so a second writer does not pull the owner's line away on every observation.
 // A reading sums every shard, each read consistently, hence the sum is consistent too.
 // In multiprocess mode the series is its entries in a mapped file (one double per bucket and
-// `_sum`, prometheus_client's format) and `owner_slot_` holds kMultiprocessOwner, which no slot
+// `_sum`, prometheus_client's format) and `owner_` holds kMultiprocessOwner, which no slot
 // equals and which is not negative: the owner's single-writer path is not taken, and the test
 // that follows it sends the observation to observe_multiprocess(), which adds 1 to the bucket's
 // double and then the value to `_sum`'s. The single-writer path is unchanged; the path of a
@@ -33,18 +33,18 @@ struct ExtraShards {
   std::atomic<std::atomic<std::uint64_t>*> by_slot[1];       ///< really thread_slot_count() entries
 };
 
-/// Steps of the bucket search over `finite_bounds` bounds: the bit width of the count (at least
-/// one step, so that no count needs a test), and the search array (search_array_size) is
-/// 2^steps - 1 entries.
+/// Histograms with at most this many finite bounds (BentoML's 24 and client defaults' 14
+/// among them) search a fixed five steps over an array of this many entries: no dispatch on
+/// the number of steps.
+inline constexpr std::size_t kFixedSearchBounds = 31;
+
+/// Steps of the bucket search over `finite_bounds` bounds: five up to kFixedSearchBounds, else
+/// the bit width of the count; the search array (search_array_size) is 2^steps - 1 entries.
 constexpr unsigned search_steps(std::size_t finite_bounds) noexcept {
-  finite_bounds |= 1;
-#if defined(__GNUC__)
-  return 64u - static_cast<unsigned>(__builtin_clzll(finite_bounds));
-#else
+  if (finite_bounds <= kFixedSearchBounds) return 5;
   unsigned steps = 0;
   while (finite_bounds >> steps != 0) ++steps;
   return steps;
-#endif
 }
 
 /// Entries of the search array for `finite_bounds` bounds: the bounds, then +Inf up to
@@ -53,43 +53,46 @@ constexpr std::size_t search_array_size(std::size_t finite_bounds) noexcept {
   return (std::size_t{1} << search_steps(finite_bounds)) - 1;
 }
 
+/// One step of the bucket search: `base` moves `width` entries right if `value` is above the
+/// last entry it would skip. A conditional move, not a branch, which random observations would
+/// mispredict half the time (GCC makes a branch of the conditional whatever it is told).
+inline void search_step(const double*& base, std::size_t width, double value) noexcept {
+  const double* right = base + width;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  // comisd sets "above" only for an ordered value > bound: NaN stays left, as below.
+  __asm__("comisd %[bound], %[value]\n\tcmova %[right], %[base]"
+          : [base] "+r"(base)
+          : [right] "r"(right), [bound] "m"(base[width - 1]), [value] "x"(value)
+          : "cc");
+#else
+  base = base[width - 1] < value ? right : base;
+#endif
+}
+
+/// find_bucket over more than kFixedSearchBounds bounds (out of line: rare).
+std::size_t find_bucket_in_many(const double* padded, std::size_t finite_bounds,
+                                double value) noexcept;
+
+/// find_bucket over at most kFixedSearchBounds bounds: five steps of three instructions.
+inline std::size_t find_bucket_fixed(const double* padded, double value) noexcept {
+  const double* base = padded;
+  search_step(base, 16, value);
+  search_step(base, 8, value);
+  search_step(base, 4, value);
+  search_step(base, 2, value);
+  search_step(base, 1, value);
+  return static_cast<std::size_t>(base - padded);
+}
+
 /// Index of the bucket for `value`: how many finite bounds are below it, i.e. the first bound
 /// >= value (NaN: see bucket_for). `padded` is the search array (search_array_size entries). A
-/// binary search of a fixed number of steps, each a compare and a conditional move (no branch
-/// to mispredict on random observations), entered at its first step by one jump: on the 24
-/// BentoML bounds about 20 instructions, against 43 for a loop halving the length.
+/// binary search of a fixed number of steps, each a compare and a conditional move.
 inline std::size_t find_bucket(const double* padded, std::size_t finite_bounds,
                                double value) noexcept {
-  // The select as arithmetic: written as a conditional, GCC unrolled makes it a branch, which
-  // random observations mispredict half the time.
-  const double* base = padded;
-  const auto step = [&](std::size_t width) {
-    base += width & (std::size_t{0} - static_cast<std::size_t>(base[width - 1] < value));
-  };
-  const unsigned steps = search_steps(finite_bounds);
-  // One step a line reads as the unrolled search it is.
-  // clang-format off
-  switch (steps) {
-    default:  // over 12 steps (4,096 bounds and more): the first ones in a loop
-      for (std::size_t width = std::size_t{1} << (steps - 1); width > (1u << 11); width >>= 1) {
-        step(width);
-      }
-      [[fallthrough]];
-    case 12: step(1u << 11); [[fallthrough]];
-    case 11: step(1u << 10); [[fallthrough]];
-    case 10: step(1u << 9); [[fallthrough]];
-    case 9: step(1u << 8); [[fallthrough]];
-    case 8: step(1u << 7); [[fallthrough]];
-    case 7: step(1u << 6); [[fallthrough]];
-    case 6: step(1u << 5); [[fallthrough]];
-    case 5: step(1u << 4); [[fallthrough]];
-    case 4: step(1u << 3); [[fallthrough]];
-    case 3: step(1u << 2); [[fallthrough]];
-    case 2: step(1u << 1); [[fallthrough]];
-    case 1: step(1u);
+  if (BENTOML_METRICS_LIKELY(finite_bounds <= kFixedSearchBounds)) {
+    return find_bucket_fixed(padded, value);
   }
-  // clang-format on
-  return static_cast<std::size_t>(base - padded);
+  return find_bucket_in_many(padded, finite_bounds, value);
 }
 
 /// A histogram (or summary) series in multiprocess mode: the words of its entries in the
@@ -101,7 +104,10 @@ struct MultiprocessHistogramWords {
 
 class HistogramCell {
  public:
-  /// `owner_slot_` of a multiprocess series: never a slot, never "no owner yet".
+  /// `owner_` (the owner's slot + 1, as tls_slot_plus_one holds it) before any thread owns the
+  /// series: no thread's tls_slot_plus_one (0 before a slot is claimed, -1 without one).
+  static constexpr int kNoOwner = -2;
+  /// `owner_` of a multiprocess series: no thread's either, and not kNoOwner.
   static constexpr int kMultiprocessOwner = 1 << 30;
 
   /// `bounds` (the search array of the finite upper bounds: ascending, then +Inf up to
@@ -122,15 +128,21 @@ class HistogramCell {
     return value == value ? index : finite_bounds_;  // NaN counts in +Inf, keeping _count whole
   }
 
-  void observe(double value) noexcept { observe_in_bucket(bucket_for(value), value); }
+  void observe(double value) noexcept {
+    if (BENTOML_METRICS_LIKELY(finite_bounds_ <= kFixedSearchBounds)) {
+      const std::size_t index = find_bucket_fixed(bounds_, value);
+      observe_in_bucket(value == value ? index : finite_bounds_, value);
+      return;
+    }
+    observe_many_bounds(value);  // a tail call: the common path saves no registers
+  }
 
   void observe_in_bucket(std::size_t bucket, double value) noexcept {
     // The owner's path, all inline; everything else is one call away (a tail call: the fast
     // path saves no registers).
-    const int slot_plus_one = tls_slot_plus_one;
-    if (BENTOML_METRICS_LIKELY(slot_plus_one > 0 &&
-                               owner_slot_.load(std::memory_order_relaxed) == slot_plus_one - 1)) {
-      HistogramShard(primary_, bucket_count()).observe_single_writer(bucket, value);
+    // One compare: `owner_` never equals a thread-local value of a thread without a slot.
+    if (BENTOML_METRICS_LIKELY(owner_.load(std::memory_order_relaxed) == tls_slot_plus_one)) {
+      HistogramShard(primary_, bucket_count()).observe(bucket, value);
       return;
     }
     observe_not_owner(bucket, value);
@@ -149,7 +161,7 @@ class HistogramCell {
   /// `primary` may be null then. Call before the child is published.
   void bind_multiprocess(const MultiprocessHistogramWords* words) noexcept {
     multiprocess_ = words;
-    owner_slot_.store(kMultiprocessOwner, std::memory_order_relaxed);
+    owner_.store(kMultiprocessOwner, std::memory_order_relaxed);
   }
   [[nodiscard]] bool multiprocess() const noexcept { return multiprocess_ != nullptr; }
 
@@ -180,15 +192,18 @@ class HistogramCell {
   /// Every observation but the owner's: the first one (which may make this thread the owner),
   /// multiprocess mode, and the other threads' shards.
   BENTOML_METRICS_NOINLINE void observe_not_owner(std::size_t bucket, double value) noexcept;
+  /// observe() with more than kFixedSearchBounds bounds.
+  BENTOML_METRICS_NOINLINE void observe_many_bounds(double value) noexcept;
   void observe_elsewhere(int slot, std::size_t bucket, double value) noexcept;
-  /// Calls `visit(const HistogramShard&)` for the primary shard and every extra one.
-  template <class Visit>
-  void for_each_shard(Visit&& visit) const noexcept;
+  /// Calls `visit(const HistogramShard&)` for the primary shard and every slot's, and
+  /// `visit_shared(const SharedHistogramShard&)` for the shared one.
+  template <class Visit, class VisitShared>
+  void for_each_shard(Visit&& visit, VisitShared&& visit_shared) const noexcept;
   ExemplarSlot* install_exemplars() noexcept;
 
   const double* bounds_;
   std::uint32_t finite_bounds_;
-  std::atomic<int> owner_slot_{-1};
+  std::atomic<int> owner_{kNoOwner};
   std::atomic<std::uint64_t>* primary_;
   std::atomic<ExtraShards*> extra_{nullptr};
   std::atomic<ExemplarSlot*> exemplars_{nullptr};

@@ -1,141 +1,113 @@
-// Internal: one shard of a histogram series, the unit of consistent, lock-free recording.
-// Not part of the API.
+// Internal: the shard of a histogram series that one thread writes (the series' owner, or a
+// thread slot's holder): recording without a locked instruction, reading without waiting for
+// the writer. Not part of the API. (Threads without a slot share a SharedHistogramShard.)
 //
-// A shard is an array of words (offsets below): `kStarted` (bit 63: which of the two copies is
-// hot; bits 0-62: how many observations have started on it since it became hot), two copies,
-// each [count][sum as double bits][bucket 0]...[bucket n-1], and a pointer to the reader's side
-// record (null until a reading first has to fall back on it). This is client_golang's hot/cold
-// scheme, changed so that the reader never waits for a writer that is not running.
-// The cold copy holds the whole histogram as of the last complete reading; the hot copy holds
-// what has been observed since (it was zeroed before it became hot).
+// Words (offsets below): `kSequence`, twice the number of completed observations, odd while one
+// is in progress; `kRequest`, the hand-shake of reader and writer; the live state ([sum as
+// double bits][bucket 0]...[bucket n-1]; the count is the sequence / 2); and the last reading
+// ([count][sum][buckets...], the layout of histogram_reading.hpp).
 //
-// Writer: `n = started.fetch_add(1, acquire)` picks the hot copy; it adds to one bucket and to the
-//   sum, then increments the copy's count with release, the signal that it is complete. A shard
-//   with a single writer (a thread slot's own shard) does these three updates with plain loads
-//   and stores; the shared shard uses atomic read-modify-writes.
-// Reader (one at a time per shard; it writes only copies that no writer can enter). Invariant
-//   at the start of a read with nothing pending: the cold copy C is complete and stable (no
-//   observation is in it or can start on it) and holds the total T as of the last reading.
-//   1. It copies C (T) aside and zeroes C: no writer is in C, and writers that start on C after
-//      step 2 see the zeros (the flip below releases them; their fetch_add acquires).
-//   2. It flips: `started.exchange(other hot bit | 0, acq_rel)` makes C hot and returns how many
-//      observations `n` started on the old hot copy W since it became hot (zeroed).
-//   3. It waits a bounded few microseconds for W's count to reach `n` (acquire: every bucket and
-//      sum update of those observations is then visible). A running writer finishes in
-//      nanoseconds; one that the scheduler preempted (or that died in fork()) may not.
-//   4a. Complete: W holds exactly the observations since the last reading, so W + T is the
-//      histogram as of the flip: `_count` equals the sum of the buckets and the `+Inf` bucket,
-//      and `_sum` covers the same observations. It adds T into W (W is cold now: no writer can
-//      enter it) and reports W. W is the new cold copy holding the total: the invariant holds.
-//   4b. Not complete: T goes into the side record (allocated on first need) with W and `n`, and
-//      T is reported: consistent, never torn, at most one scrape older than it would have been.
-//      The next read first checks whether W has completed; until it has, it reports T again
-//      without flipping (C, now hot, takes every new observation); once it has, it adds T into
-//      W, which restores the invariant, and proceeds from step 1.
-// Readings are monotone: each contains the previous one. Without the side record a shard is two
-// copies; the record costs one more copy only for shards that once had to fall back on it. If
-// that allocation fails, the reader waits for W instead (yielding), as before this design.
-// After fork() the child has only the forking thread: after_fork_in_child() completes what the
-// dead writers left in flight (see there); scrapes cannot be in flight (the fork handlers wait
-// for them).
+// Writer (one at a time; slot hand-over orders successive ones): stores sequence + 1, adds to
+//   one bucket and to the sum with release stores (a reader that sees either sees the odd
+//   sequence after it), stores sequence + 2 with release, then loads `kRequest`: if a reader
+//   asked (kRequested) it moves it to kPublishing with a compare-and-swap, copies its live
+//   state, now complete, into the last reading, and stores kIdle with release. Its common path
+//   is plain loads and stores: no locked instruction, no fence on x86.
+// Reader (one at a time per shard, as for every shard):
+//   1. Live: sequence (acquire), every live word (acquire), sequence again. Equal and even: the
+//      words are exactly the state after that many observations (a word written by a later
+//      observation would have shown its odd sequence to the second load). This is the reading,
+//      and when the last reading is the reader's (kIdle) it is kept there: the last reading
+//      is then never older than anything reported.
+//   2. The writer is in an observation (odd or moving sequence): the reader asks (kIdle ->
+//      kRequested, release) and checks for a bounded few microseconds whether the writer
+//      answered (kIdle again, acquire: the last reading is the writer's complete state, newer
+//      than anything reported) or the live words came to rest (step 1).
+//   3. Neither (the writer was preempted inside an observation, or died there in fork()): the
+//      request stays, and the reader reports the last reading, copied while the state stays
+//      kRequested (the writer moves it to kPublishing before it writes, and writes with
+//      release stores, so a copy that saw a write sees the move and is made again). When the
+//      writer runs again it publishes, so the next reading is no older than the writer's state
+//      at that moment: readings advance even if the writer is inside an observation at every
+//      scrape (one core, busy writers). A later successful step 1 takes an unanswered request
+//      back (kRequested -> kIdle by compare-and-swap) and keeps its own reading instead.
+// Only the reader writes the last reading in kIdle, only the writer in kPublishing (the reader
+// writes it only after taking back a request or seeing it answered), so it never has two
+// writers. Every reading is consistent (`_count` equals the buckets and `_sum` covers the same
+// observations) and monotone. After fork() the child has only the forking thread:
+// after_fork_in_child() settles what a dead writer left in flight.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "bentoml/metrics/detail/config.hpp"
 #include "bentoml/metrics/detail/double_bits.hpp"
+#include "bentoml/metrics/detail/histogram_reading.hpp"
 
 namespace bentoml::metrics::detail {
 
-/// A consistent reading of a histogram: per-bucket (non-cumulative) counts, count and sum.
-struct HistogramReading {
-  std::uint64_t* buckets;  ///< bucket_count entries, caller-provided, added to
-  std::uint64_t* scratch;  ///< HistogramShard::copy_words(bucket_count) entries, overwritten
-  std::uint64_t count = 0;
-  double sum = 0;
-};
-
 class HistogramShard {
  public:
-  static constexpr std::uint64_t kHotBit = std::uint64_t{1} << 63;
+  // Word offsets.
+  static constexpr std::size_t kSequence = 0;
+  static constexpr std::size_t kRequest = 1;
+  static constexpr std::size_t kLiveSum = 2;
+  static constexpr std::size_t kLiveFirstBucket = 3;
 
-  // Word offsets: of the shard, of a copy (and of the last complete reading, laid out alike).
-  static constexpr std::size_t kStarted = 0;
-  static constexpr std::size_t kFirstCopy = 1;
-  static constexpr std::size_t kCount = 0;
-  static constexpr std::size_t kSum = 1;
-  static constexpr std::size_t kFirstBucket = 2;
+  // States of `kRequest`.
+  static constexpr std::uint64_t kIdle = 0;
+  static constexpr std::uint64_t kRequested = 1;
+  static constexpr std::uint64_t kPublishing = 2;
 
-  /// Words of one copy of `bucket_count` buckets.
-  static constexpr std::size_t copy_words(std::size_t bucket_count) noexcept {
-    return kFirstBucket + bucket_count;
+  /// Offset of the last reading.
+  static constexpr std::size_t last_reading(std::size_t bucket_count) noexcept {
+    return kLiveFirstBucket + bucket_count;
   }
   /// Words a shard of `bucket_count` buckets needs.
   static constexpr std::size_t words(std::size_t bucket_count) noexcept {
-    return kFirstCopy + 2 * copy_words(bucket_count) + 1;
+    return last_reading(bucket_count) + reading_words(bucket_count);
   }
 
   HistogramShard(std::atomic<std::uint64_t>* words, std::size_t bucket_count) noexcept
       : words_(words), bucket_count_(bucket_count) {}
 
   /// Records one observation; the calling thread must be this shard's only writer.
-  void observe_single_writer(std::size_t bucket, double value) const noexcept {
-    const std::uint64_t started = words_[kStarted].fetch_add(1, std::memory_order_acquire);
-    std::atomic<std::uint64_t>* copy = copy_at(started >> 63);
-    single_writer_add(copy[kFirstBucket + bucket], 1);
-    copy[kSum].store(
-        double_to_bits(bits_to_double(copy[kSum].load(std::memory_order_relaxed)) + value),
-        std::memory_order_relaxed);
-    copy[kCount].store(copy[kCount].load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  void observe(std::size_t bucket, double value) const noexcept {
+    std::atomic<std::uint64_t>& sequence = words_[kSequence];
+    const std::uint64_t before = sequence.load(std::memory_order_relaxed);
+    sequence.store(before + 1, std::memory_order_relaxed);
+    std::atomic<std::uint64_t>& count = words_[kLiveFirstBucket + bucket];
+    count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    std::atomic<std::uint64_t>& sum = words_[kLiveSum];
+    sum.store(double_to_bits(bits_to_double(sum.load(std::memory_order_relaxed)) + value),
+              std::memory_order_release);
+    sequence.store(before + 2, std::memory_order_release);
+    if (BENTOML_METRICS_UNLIKELY(words_[kRequest].load(std::memory_order_relaxed) == kRequested)) {
+      publish(words_, bucket_count_);
+    }
   }
 
-  /// Records one observation; any number of threads may write at once.
-  void observe_shared(std::size_t bucket, double value) const noexcept {
-    const std::uint64_t started = words_[kStarted].fetch_add(1, std::memory_order_acquire);
-    std::atomic<std::uint64_t>* copy = copy_at(started >> 63);
-    copy[kFirstBucket + bucket].fetch_add(1, std::memory_order_relaxed);
-    atomic_add_double(copy[kSum], value);
-    copy[kCount].fetch_add(1, std::memory_order_release);
-  }
-
-  /// Adds a consistent reading of this shard to `reading`, without waiting for writers that are
+  /// Adds a consistent reading of this shard to `reading`, without waiting for a writer that is
   /// not running. Callers serialize readers per shard.
   void read_into(HistogramReading& reading) const noexcept;
 
-  /// In a child process after fork(), before any other thread exists: observations that dead
-  /// threads left in flight are completed where they reached their bucket (their value may be
-  /// missing from `_sum`) and dropped otherwise; every observation completed before the fork is
-  /// kept exactly. Leaves no reading pending.
+  /// In a child process after fork(), before any other thread exists: an observation the dead
+  /// writer left in flight is completed if it reached its bucket (its value may be missing from
+  /// `_sum`) and dropped otherwise; every observation completed before the fork is kept exactly.
   void after_fork_in_child() const noexcept;
 
-  /// Frees the side record; the shard's owner calls it once, when the series is destroyed.
-  void release() const noexcept;
-
  private:
-  /// The reader's side record: the last complete reading while the copy `copy` still has
-  /// `expected` observations to complete. Only the (serialized) reader touches it.
-  struct SideRecord {
-    bool pending = false;
-    std::uint64_t copy = 0;
-    std::uint64_t expected = 0;
-    std::uint64_t last[1];  ///< really copy_words(bucket_count): [count][sum][buckets...]
-  };
-
-  std::atomic<std::uint64_t>* copy_at(std::uint64_t index) const noexcept {
-    return words_ + kFirstCopy + index * copy_words(bucket_count_);
-  }
-  std::atomic<std::uint64_t>& side_word() const noexcept {
-    return words_[kFirstCopy + 2 * copy_words(bucket_count_)];
-  }
-  /// The side record lives in a word of the shard's array (the array is all atomic words).
-  SideRecord* side() const noexcept {
-    // NOLINTNEXTLINE(performance-no-int-to-ptr): the word holds a pointer the reader stored
-    return reinterpret_cast<SideRecord*>(side_word().load(std::memory_order_relaxed));
-  }
-  SideRecord* side_or_new() const noexcept;
-  /// Adds the words of `from` ([count][sum][buckets...]) into the cold copy `to`.
-  void fold_into(std::atomic<std::uint64_t>* to, const std::uint64_t* from) const noexcept;
+  /// The writer's answer to a reader's request (step 2). Static, so that the shard object
+  /// never needs an address: a compiler keeps it in registers across the release stores.
+  BENTOML_METRICS_NOINLINE static void publish(std::atomic<std::uint64_t>* words,
+                                               std::size_t bucket_count) noexcept;
+  /// Step 1 into `out` (reading_words entries); false if the writer is in an observation.
+  bool read_live(std::uint64_t* out) const noexcept;
+  /// Keeps `reading` as the last reading when the reader owns it.
+  void keep(const std::uint64_t* reading) const noexcept;
+  std::atomic<std::uint64_t>* last() const noexcept { return words_ + last_reading(bucket_count_); }
 
   std::atomic<std::uint64_t>* words_;
   std::size_t bucket_count_;
