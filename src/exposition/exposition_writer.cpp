@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/label_escaping.hpp"
 #include "number_format.hpp"
 
 namespace bentoml::metrics::detail {
@@ -56,32 +57,6 @@ void append_escaped_help(std::string& out, std::string_view help, bool escape_qu
   }
 }
 
-/// Whether `c` is escaped in a label value: a backslash, a double quote or a newline.
-bool is_escaped_byte(char c) noexcept { return c == '\\' || c == '"' || c == '\n'; }
-
-/// Whether any of the eight bytes of `word` is one is_escaped_byte() names (a zero byte after
-/// XOR with each: the classic exact "has a zero byte" test).
-bool has_escaped_byte(std::uint64_t word) noexcept {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
-  return (has_zero(word ^ (kOnes * '\\')) | has_zero(word ^ (kOnes * '"')) |
-          has_zero(word ^ (kOnes * '\n'))) != 0;
-}
-
-bool needs_escaping(std::string_view value) noexcept {
-  std::size_t i = 0;
-  for (; i + 8 <= value.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, value.data() + i, sizeof word);
-    if (has_escaped_byte(word)) return true;
-  }
-  for (; i < value.size(); ++i) {
-    if (is_escaped_byte(value[i])) return true;
-  }
-  return false;
-}
-
 void append_escaped_value(std::string& out, std::string_view value) {
   if (!needs_escaping(value)) {  // nearly every value: eight bytes a step, one append
     out.append(value.data(), value.size());
@@ -97,6 +72,19 @@ void append_escaped_value(std::string& out, std::string_view value) {
     start = i + 1;
   }
   out.append(value.data() + start, value.size() - start);
+}
+
+/// Writes `value` escaped (backslash, double quote, newline) at `at`; returns the end.
+char* write_escaped(char* at, std::string_view value) noexcept {
+  for (const char c : value) {
+    if (is_escaped_byte(c)) {
+      *at++ = '\\';
+      *at++ = c == '\n' ? 'n' : c;
+    } else {
+      *at++ = c;
+    }
+  }
+  return at;
 }
 
 /// Lines up to this long are built on the stack and appended once (nearly every line).
@@ -199,19 +187,34 @@ void ExpositionWriter::render_labels(const ChildHeader& child) {
   if (&child == rendered_child_ && identity_ == rendered_identity_) return;
   rendered_child_ = &child;
   rendered_identity_ = identity_;
-  before_le_.clear();
-  after_le_.clear();
   const std::vector<std::string>& names = identity_->labelnames;
   const LabelBlock block = child.label_block();
-  for (std::size_t position = 0; position < names.size(); ++position) {
-    std::string& part = position < identity_->labels_before_le ? before_le_ : after_le_;
-    if (!part.empty()) part += ',';
-    const std::uint32_t index = identity_->sorted_labels[position];
-    part += names[index];
-    part += "=\"";
-    append_escaped_value(part, block.value(index));
-    part += '"';
+  // Whether a value has a byte to escape was noted when the child was made: nearly never.
+  const bool escapes = block.has_escapes();
+  std::size_t most = 0;  // name="value", with a comma, every byte of the value escaped
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    most +=
+        names[i].size() + 4 + (escapes ? 2 : 1) * block.value(static_cast<std::uint32_t>(i)).size();
   }
+  if (labels_.size() < most) labels_.resize(std::max(most, 2 * labels_.size()));
+  char* const start = labels_.data();
+  char* at = start;
+  char* split = start;  // where the labels that sort after "le" begin
+  const std::size_t before_le = identity_->labels_before_le;
+  for (std::size_t position = 0; position < names.size(); ++position) {
+    if (position == before_le) split = at;
+    if (at != split) *at++ = ',';  // not the first label of its part
+    const std::uint32_t index = identity_->sorted_labels[position];
+    at = write_text(at, names[index]);
+    *at++ = '=';
+    *at++ = '"';
+    const std::string_view value = block.value(index);
+    at = escapes ? write_escaped(at, value) : write_text(at, value);
+    *at++ = '"';
+  }
+  if (before_le >= names.size()) split = at;
+  before_le_ = std::string_view(start, static_cast<std::size_t>(split - start));
+  after_le_ = std::string_view(split, static_cast<std::size_t>(at - split));
 }
 
 void ExpositionWriter::sample(std::string_view name, std::string_view suffix,

@@ -82,9 +82,10 @@ class ExpositionWriter {
   const FamilyIdentity* identity_ = nullptr;
   const ChildHeader* rendered_child_ = nullptr;
   const FamilyIdentity* rendered_identity_ = nullptr;
-  std::string before_le_;  ///< rendered labels whose names sort before "le"
-  std::string after_le_;   ///< the others
-  std::string long_line_;  ///< where a line too long for the stack buffer is built
+  std::string labels_;          ///< the rendered labels of rendered_child_ (a buffer)
+  std::string_view before_le_;  ///< in labels_: rendered labels whose names sort before "le"
+  std::string_view after_le_;   ///< in labels_: the others
+  std::string long_line_;       ///< where a line too long for the stack buffer is built
   Format format_;
   bool created_series_;
 };

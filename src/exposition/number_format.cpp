@@ -64,6 +64,19 @@ char* write_python_repr(char* out, double value) {
   return std::to_chars(out, out + 8, magnitude).ptr;
 }
 
+/// Writes `number` (below 10^8) as exactly eight digits, zero-padded.
+void write_eight_digits(char* out, std::uint32_t number) noexcept {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445"
+      "46474849"
+      "50515253545556575859606162636465666768697071727374757677787980818283848586878889909192939495"
+      "96979899";
+  for (int at = 6; at >= 0; at -= 2) {
+    std::memcpy(out + at, kPairs + 2 * (number % 100), 2);
+    number /= 100;
+  }
+}
+
 /// `_created` times, which unix_time_now_in_microseconds() records at microsecond resolution:
 /// when `value` (in [10^9, 2^32)) is the double nearest to a whole number of microseconds m,
 /// writes floatToGoString(value) from m's digits without a shortest-digits search and returns
@@ -75,14 +88,18 @@ char* write_python_repr(char* out, double value) {
 char* write_microsecond_time(char* out, double value) {
   const auto micros = static_cast<std::uint64_t>(value * 1e6 + 0.5);
   if (static_cast<double>(micros) / 1e6 != value) return nullptr;  // division rounds correctly
-  char digits[24] = {};
-  char* const end = std::to_chars(digits, digits + sizeof digits, micros).ptr;  // 16 digits
-  char* last = end;
+  // m has 16 digits (10^15 <= m < 2^32 * 10^6): two halves of eight, each written two digits a
+  // step in 32-bit arithmetic (a scrape writes one of these a series).
+  char digits[16];
+  write_eight_digits(digits, static_cast<std::uint32_t>(micros / 100000000));
+  write_eight_digits(digits + 8, static_cast<std::uint32_t>(micros % 100000000));
+  const char* last = digits + 16;
   while (last > digits + 1 && last[-1] == '0') --last;
   *out++ = digits[0];
   if (last > digits + 1) {
     *out++ = '.';
-    out = std::copy(digits + 1, last, out);
+    std::memcpy(out, digits + 1, 15);  // the buffer holds kMaxNumberChars; only `last` counts
+    out += last - (digits + 1);
   }
   std::memcpy(out, "e+09", 4);
   return out + 4;

@@ -12,6 +12,7 @@
 
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/error.hpp"
+#include "common/label_escaping.hpp"
 #include "storage/child_memory.hpp"
 #include "storage/fork_safety.hpp"
 #include "storage/names.hpp"
@@ -41,14 +42,17 @@ std::size_t label_block_size(const std::string_view* values, std::size_t count) 
 }
 
 void write_label_block(char* destination, const std::string_view* values, std::size_t count) {
-  put_word(destination, 0, static_cast<std::uint32_t>(count));
   char* cursor = destination + (1 + count) * sizeof(std::uint32_t);
   std::uint32_t end = 0;
+  bool escapes = false;
   for (std::size_t i = 0; i < count; ++i) {
     std::memcpy(cursor + end, values[i].data(), values[i].size());
     end += static_cast<std::uint32_t>(values[i].size());
     put_word(destination, 1 + i, end);
+    escapes = escapes || needs_escaping(values[i]);
   }
+  put_word(destination, 0,
+           static_cast<std::uint32_t>(count) | (escapes ? LabelBlock::kEscapes : 0));
 }
 
 namespace {

@@ -16,14 +16,20 @@
 
 namespace bentoml::metrics::detail {
 
-/// Immutable label block: [u32 count][u32 end of value i]...[values], the raw values in
-/// label-name order. Only the values are kept (the exposition renders and escapes them in
-/// prometheus_client's sorted order at scrape time): a counter child stays small.
+/// Immutable label block: [u32 count | kEscapes][u32 end of value i]...[values], the raw values
+/// in label-name order. Only the values are kept (the exposition renders them in
+/// prometheus_client's sorted order at scrape time): a counter child stays small. The top bit of
+/// the first word tells whether any value has a byte the exposition escapes, so that a scrape
+/// need not look.
 class LabelBlock {
  public:
+  static constexpr std::uint32_t kEscapes = std::uint32_t{1} << 31;
+
   explicit LabelBlock(const char* data) noexcept : data_(data) {}
 
-  [[nodiscard]] std::uint32_t count() const noexcept { return word(0); }
+  [[nodiscard]] std::uint32_t count() const noexcept { return word(0) & ~kEscapes; }
+  /// Whether some value has a backslash, a double quote or a newline.
+  [[nodiscard]] bool has_escapes() const noexcept { return (word(0) & kEscapes) != 0; }
   [[nodiscard]] std::string_view value(std::uint32_t index) const noexcept {
     const std::uint32_t begin = index == 0 ? 0 : word(1 + index - 1);
     return {values() + begin, word(1 + index) - begin};
