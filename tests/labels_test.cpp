@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -269,8 +271,8 @@ TEST(Labels, EachEscapedByteIsFoundAtEveryPositionOfAValue) {
   // Values are checked eight bytes at a time before escaping: a backslash, quote or newline at
   // any position (in a whole word or in the tail) must still be escaped.
   metrics::Registry registry;
-  metrics::Gauge gauge{{.name = "g", .documentation = "d", .labelnames = {"v"},
-                        .registry = &registry}};
+  metrics::Gauge gauge{
+      {.name = "g", .documentation = "d", .labelnames = {"v"}, .registry = &registry}};
   for (std::size_t size = 1; size <= 20; ++size) {
     for (std::size_t at = 0; at < size; ++at) {
       for (const char special : {'\\', '"', '\n'}) {
@@ -287,8 +289,8 @@ TEST(Labels, EachEscapedByteIsFoundAtEveryPositionOfAValue) {
   const auto parsed = parse_exposition(text);
   ASSERT_EQ(parsed.error, "") << text;
   EXPECT_EQ(parsed.value("g", {{"v", long_value}}), 2.0);
-  EXPECT_TRUE(has_line(text, "g{v=\"" + long_value.substr(0, 1500) + "\\\"" +
-                                 long_value.substr(1501) + "\"} 2.0"));
+  EXPECT_TRUE(has_line(
+      text, "g{v=\"" + long_value.substr(0, 1500) + "\\\"" + long_value.substr(1501) + "\"} 2.0"));
   for (std::size_t size = 1; size <= 20; ++size) {
     for (std::size_t at = 0; at < size; ++at) {
       for (const char special : {'\\', '"', '\n'}) {
@@ -310,4 +312,83 @@ TEST(Labels, UnicodeValuesAreKeptAsBytes) {
   counter.labels({"ünïcødé", "设备"}).inc();
   EXPECT_TRUE(contains(metrics::generate_latest(registry),
                        "c_total{device_id=\"设备\",torch_version=\"ünïcødé\"} 1.0"));
+}
+
+// A thread's last lookup in a family is tried before the index: it must never hand out a child
+// whose values differ, a removed child, or a child of a family that no longer exists.
+
+TEST(Labels, TheLastLookupIsConfirmedByItsValues) {
+  metrics::Registry registry;
+  metrics::Counter counter(counter_options(registry));
+  std::string version = "2.1.0";
+  counter.labels({version, "cuda:0"}).inc();
+  version[4] = '1';  // the same buffer, other bytes: another series
+  counter.labels({version, "cuda:0"}).inc(2);
+  EXPECT_EQ(counter.labels({"2.1.0", "cuda:0"}).value(), 1);
+  EXPECT_EQ(counter.labels({"2.1.1", "cuda:0"}).value(), 2);
+  EXPECT_EQ(counter.labels({"2.1.1", "cuda:1"}).value(), 0);
+  EXPECT_EQ(counter.labels({"2.1.1", "cuda:"}).value(), 0);  // a prefix of the last values
+  EXPECT_THROW(counter.labels({"2.1.1"}), metrics::Error);   // a wrong count is still refused
+}
+
+TEST(Labels, TheLastLookupOfARemovedChildRevivesIt) {
+  metrics::Registry registry;
+  metrics::Counter counter(counter_options(registry));
+  counter.labels({"2.1.0", "cuda:0"}).inc(3);
+  counter.remove({"2.1.0", "cuda:0"});
+  EXPECT_FALSE(contains(metrics::generate_latest(registry), "cuda:0"));
+  counter.labels({"2.1.0", "cuda:0"}).inc();  // revived, its value kept
+  EXPECT_TRUE(has_line(metrics::generate_latest(registry),
+                       "c_total{device_id=\"cuda:0\",torch_version=\"2.1.0\"} 4.0"));
+  counter.clear();
+  EXPECT_EQ(counter.labels({"2.1.0", "cuda:0"}).value(), 4);
+  EXPECT_TRUE(contains(metrics::generate_latest(registry), "cuda:0"));
+}
+
+TEST(Labels, TheLastLookupOfADestroyedFamilyIsNeverTakenForANewOnes) {
+  for (int round = 0; round < 50; ++round) {
+    // Each round's registry and family are new (a registry keeps a family its metrics declared
+    // for as long as it lives), and may be allocated where the last round's were.
+    metrics::Registry registry;
+    metrics::Counter counter(counter_options(registry));
+    EXPECT_EQ(counter.labels({"2.1.0", "cuda:0"}).value(), 0) << "round " << round;
+    counter.labels({"2.1.0", "cuda:0"}).inc(round + 1);
+    EXPECT_EQ(counter.labels({"2.1.0", "cuda:0"}).value(), round + 1);
+  }
+}
+
+TEST(Labels, FamiliesSharingALastLookupEntryKeepTheirOwnChildren) {
+  // More families than a thread has entries, looked up in turn: each lookup must find its own
+  // family's child whatever another family left in the entry.
+  std::vector<std::unique_ptr<metrics::Registry>> registries;
+  std::vector<metrics::Counter> counters;
+  for (int i = 0; i < 20; ++i) {
+    registries.push_back(std::make_unique<metrics::Registry>());
+    counters.emplace_back(counter_options(*registries.back()));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 20; ++i) counters[i].labels({"2.1.0", "cuda:0"}).inc(i + 1);
+  }
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(counters[i].labels({"2.1.0", "cuda:0"}).value(), 3 * (i + 1));
+}
+
+TEST(Labels, EachThreadHasItsOwnLastLookup) {
+  metrics::Registry registry;
+  metrics::Counter counter(counter_options(registry));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&counter, t] {
+      const std::string device = "cuda:" + std::to_string(t);
+      for (int i = 0; i < 10000; ++i) {
+        counter.labels({"2.1.0", device}).inc();
+        counter.labels({"2.1.0", "shared"}).inc();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(counter.labels({"2.1.0", "cuda:" + std::to_string(t)}).value(), 10000);
+  }
+  EXPECT_EQ(counter.labels({"2.1.0", "shared"}).value(), 40000);
 }

@@ -98,7 +98,15 @@ void free_child(void* record) noexcept { ::operator delete(record); }
 
 // ---- FamilyBase -----------------------------------------------------------------------------
 
-FamilyBase::FamilyBase(FamilyIdentity identity) : identity_(std::move(identity)) {
+namespace {
+/// The next family's lookup id: never 0, never reused (2^64 families would take millennia).
+std::atomic<std::uint64_t> next_lookup_id{1};
+}  // namespace
+
+FamilyBase::FamilyBase(FamilyIdentity identity)
+    : identity_(std::move(identity)),
+      label_count_(static_cast<std::uint32_t>(identity_.labelnames.size())),
+      lookup_id_(next_lookup_id.fetch_add(1, std::memory_order_relaxed)) {
   track_for_fork(this);
 }
 
@@ -116,6 +124,18 @@ void FamilyBase::destroy_children() noexcept {
     destroy_child(child);
     child = next;
   }
+}
+
+ChildHeader* FamilyBase::look_up(std::initializer_list<LabelValue> values) {
+  if (values.size() != label_count()) throw_value_count(values.size());
+  // Positional values are already in label-name order: look them up where they are.
+  const std::uint64_t hash = hash_values(values.begin(), values.size());
+  ChildHeader* found = index_.find(values.begin(), hash);
+  if (found == nullptr || !found->active.load(std::memory_order_relaxed)) {
+    found = get_or_create(values, hash);
+  }
+  tls_last_lookups[lookup_id_ % kLastLookups] = {lookup_id_, found};
+  return found;
 }
 
 ChildHeader* FamilyBase::get_or_create(std::initializer_list<LabelValue> values,

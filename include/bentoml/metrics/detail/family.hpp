@@ -77,6 +77,16 @@ class OrderedValues {
   std::string_view* data_;
 };
 
+/// A thread's last positional lookup in a family: a direct-mapped cache of kLastLookups entries
+/// per thread, keyed by the family's lookup id (ids are never reused, so an entry left by a
+/// destroyed family is never taken for a live one's). Zero-initialized: no id is 0.
+struct LastLookup {
+  std::uint64_t family_id;
+  ChildHeader* child;
+};
+inline constexpr std::uint64_t kLastLookups = 8;
+inline thread_local LastLookup tls_last_lookups[kLastLookups];
+
 class FamilyBase {
  public:
   explicit FamilyBase(FamilyIdentity identity);
@@ -86,18 +96,21 @@ class FamilyBase {
 
   [[nodiscard]] const FamilyIdentity& identity() const noexcept { return identity_; }
   [[nodiscard]] const std::string& name() const noexcept { return identity_.name; }
-  [[nodiscard]] std::size_t label_count() const noexcept { return identity_.labelnames.size(); }
+  [[nodiscard]] std::size_t label_count() const noexcept { return label_count_; }
 
   /// The child for values given by position; created on first use.
   ChildHeader* child(std::initializer_list<LabelValue> values) {
-    if (BENTOML_METRICS_UNLIKELY(values.size() != label_count())) throw_value_count(values.size());
-    // Positional values are already in label-name order: look them up where they are.
-    const std::uint64_t hash = hash_values(values.begin(), values.size());
-    ChildHeader* found = index_.find(values.begin(), hash);
-    if (BENTOML_METRICS_LIKELY(found != nullptr && found->active.load(std::memory_order_relaxed))) {
-      return found;
+    // The child this thread looked up last in this family, if these are its values (a call
+    // site nearly always passes the same ones): no hash, no probe, no call.
+    const LastLookup& last = tls_last_lookups[lookup_id_ % kLastLookups];
+    if (BENTOML_METRICS_LIKELY(last.family_id == lookup_id_ && values.size() == label_count_)) {
+      ChildHeader* const cached = last.child;
+      if (BENTOML_METRICS_LIKELY(cached->label_block().equals(values.begin()) &&
+                                 cached->active.load(std::memory_order_relaxed))) {
+        return cached;
+      }
     }
-    return get_or_create(values, hash);  // out of line: the lookup above needs no stack frame
+    return look_up(values);  // a tail call: the path above saves no registers
   }
 
   /// The child for values given by name, in any order; created on first use.
@@ -153,6 +166,9 @@ class FamilyBase {
   void destroy_children() noexcept;
 
  private:
+  /// child(values) without the last lookup: the index (lock-free), or get_or_create; the
+  /// result becomes this thread's last lookup in this family.
+  BENTOML_METRICS_NOINLINE ChildHeader* look_up(std::initializer_list<LabelValue> values);
   ChildHeader* get_or_create(const std::string_view* values, std::uint64_t hash);
   BENTOML_METRICS_NOINLINE ChildHeader* get_or_create(std::initializer_list<LabelValue> values,
                                                       std::uint64_t hash);
@@ -161,6 +177,8 @@ class FamilyBase {
   void remove_values(const std::string_view* values);
 
   FamilyIdentity identity_;
+  std::uint32_t label_count_;      ///< identity_.labelnames.size()
+  const std::uint64_t lookup_id_;  ///< unique in the process, never 0 (tls_last_lookups)
   ChildIndex index_;
   ExternalValues* external_ = nullptr;  ///< null: values in process memory
 };
