@@ -27,7 +27,6 @@ namespace {
 /// unless more scrapes run at once than there are slots.
 struct ScrapeBuffers {
   std::string body;
-  std::string compressed;
   GzipEncoder encoder;
 };
 
@@ -246,8 +245,8 @@ int serve_metrics_request(mg_connection* connection, const EndpointConfig& confi
   std::string& body = buffers->body;
   body.clear();
   write_latest(body, config.registries, format);
-  const bool compress = gzip && buffers->encoder.compress(body, buffers->compressed, config.gzip_level);
-  const std::string& payload = compress ? buffers->compressed : body;
+  const bool compress = gzip && buffers->encoder.compress(body, config.gzip_level);
+  const std::string_view payload = compress ? buffers->encoder.output() : std::string_view(body);
 
   mg_response_header_start(connection, 200);
   mg_response_header_add(connection, "Content-Type", std::string(content_type(format)).c_str(), -1);

@@ -18,13 +18,20 @@ class GzipEncoder {
   GzipEncoder& operator=(const GzipEncoder&) = delete;
   ~GzipEncoder();
 
-  /// Replaces `out` with the gzip encoding of `in` at `level` (zlib's scale: 0-9, -1 for the
-  /// default); false if the encoder failed.
-  bool compress(std::string_view in, std::string& out, int level);
+  /// Encodes `in` as gzip at `level` (zlib's scale: 0-9, -1 for the default); the encoding is
+  /// output() until the next call. False if the encoder failed.
+  bool compress(std::string_view in, int level);
+  [[nodiscard]] std::string_view output() const noexcept { return {buffer_.data(), size_}; }
 
  private:
+  /// The buffer, grown to at least `bytes`. It never shrinks: a string zero-fills what a resize
+  /// adds, which was a megabyte a scrape when it was cut to each encoding's size.
+  char* room(std::size_t bytes);
+
   void* compressor_ = nullptr;  ///< libdeflate's, made for `level_`; unused with zlib
   int level_ = -1;
+  std::string buffer_;
+  std::size_t size_ = 0;  ///< of the last encoding in buffer_
 };
 
 /// Whether an Accept-Encoding header allows gzip (`gzip`, `x-gzip` or `*` with q > 0; an explicit
