@@ -5,7 +5,7 @@ set -euo pipefail
 
 BENTOML_METRICS_PACKAGES=(
   g++ clang libclang-rt-14-dev cmake make pkg-config
-  libgtest-dev libgmock-dev googletest libbenchmark-dev libdeflate-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libdeflate-dev libisal-dev
   prometheus-cpp-dev libcivetweb-dev zlib1g-dev libcurl4-openssl-dev
   prometheus prometheus-pushgateway python3 python3-prometheus-client
   curl wrk openssl valgrind

@@ -3,6 +3,9 @@
 // Expected strings from /usr/bin/python3 with prometheus_client.utils.floatToGoString.
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cstdint>
+#include <random>
 #include <string>
 
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
@@ -35,4 +38,28 @@ TEST(NumberFormat, CreatedTimesAreWholeNumbersOfMicroseconds) {
   const double now = detail::unix_time_now_in_microseconds();
   const auto micros = static_cast<long long>(now * 1e6 + 0.5);
   EXPECT_EQ(static_cast<double>(micros) / 1e6, now);
+}
+
+TEST(NumberFormat, EveryMicrosecondTimeMatchesTheShortestRoundTripDigits) {
+  // The fast path against the shortest digits that round-trip (std::to_chars), in the exponent
+  // form prometheus_client writes for ten integer digits: random times over the whole range it
+  // takes, and times with every count of trailing zero digits.
+  std::mt19937_64 generator(7);
+  std::uniform_int_distribution<std::uint64_t> micros(1000000000000000ULL, 4294967295999999ULL);
+  const auto expected = [](double value) {
+    char text[64];
+    const auto end = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific);
+    return std::string(text, end.ptr);
+  };
+  for (int i = 0; i < 200000; ++i) {
+    std::uint64_t m = micros(generator);
+    if (i % 4 == 0) {  // force trailing zeros: 1 to 15 of them
+      std::uint64_t scale = 1;
+      for (int zeros = 1 + i / 4 % 15; zeros > 0; --zeros) scale *= 10;
+      m = m / scale * scale;
+      if (m < 1000000000000000ULL) continue;
+    }
+    const double value = static_cast<double>(m) / 1e6;
+    ASSERT_EQ(go_float(value), expected(value)) << m;
+  }
 }

@@ -7,8 +7,14 @@
 #else
 #include <zlib.h>
 #endif
+#if BENTOML_METRICS_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
+#include <new>
 #include <string>
 
 namespace bentoml::metrics::detail {
@@ -17,10 +23,10 @@ namespace bentoml::metrics::detail {
 
 GzipEncoder::~GzipEncoder() {
   libdeflate_free_compressor(static_cast<libdeflate_compressor*>(compressor_));
+  release_isal();
 }
 
-bool GzipEncoder::compress(std::string_view in, int level) {
-  size_ = 0;
+bool GzipEncoder::compress_deflate(std::string_view in, int level) {
   // zlib's levels: -1 is its default, 6; libdeflate also takes 10-12, which zlib refuses.
   if (level == -1) level = 6;
   if (level < 0 || level > 9) return false;
@@ -38,10 +44,9 @@ bool GzipEncoder::compress(std::string_view in, int level) {
 
 #else
 
-GzipEncoder::~GzipEncoder() = default;
+GzipEncoder::~GzipEncoder() { release_isal(); }
 
-bool GzipEncoder::compress(std::string_view in, int level) {
-  size_ = 0;
+bool GzipEncoder::compress_deflate(std::string_view in, int level) {
   z_stream stream{};
   // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
   if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -57,6 +62,57 @@ bool GzipEncoder::compress(std::string_view in, int level) {
   deflateEnd(&stream);
   return result == Z_STREAM_END;
 }
+
+#endif
+
+bool GzipEncoder::compress(std::string_view in, int level) {
+  size_ = 0;
+  if (level == 1 && compress_isal(in)) return true;
+  size_ = 0;
+  return compress_deflate(in, level);
+}
+
+#if BENTOML_METRICS_HAVE_ISAL
+
+namespace {
+struct IsalState {
+  isal_zstream stream;
+  std::uint8_t level_buffer[ISAL_DEF_LVL1_DEFAULT];
+};
+}  // namespace
+
+void GzipEncoder::release_isal() noexcept { delete static_cast<IsalState*>(isal_); }
+
+bool GzipEncoder::compress_isal(std::string_view in) {
+  // Room for data that does not compress (stored blocks: 5 bytes each 64 KiB) and the header
+  // and trailer; should ISA-L still need more, it says so and the other encoder takes over.
+  const std::size_t bound = in.size() + in.size() / 64 + 1024;
+  if (bound > std::numeric_limits<std::uint32_t>::max()) return false;
+  if (isal_ == nullptr) isal_ = new (std::nothrow) IsalState;
+  auto* state = static_cast<IsalState*>(isal_);
+  if (state == nullptr) return false;
+  isal_zstream& stream = state->stream;
+  isal_deflate_stateless_init(&stream);
+  stream.level = 1;
+  stream.level_buf = state->level_buffer;
+  stream.level_buf_size = sizeof state->level_buffer;
+  stream.gzip_flag = IGZIP_GZIP;
+  stream.end_of_stream = 1;
+  stream.flush = NO_FLUSH;
+  // ISA-L does not write through next_in; its type is not const.
+  stream.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(in.data()));
+  stream.avail_in = static_cast<std::uint32_t>(in.size());
+  stream.next_out = reinterpret_cast<std::uint8_t*>(room(bound));
+  stream.avail_out = static_cast<std::uint32_t>(bound);
+  if (isal_deflate_stateless(&stream) != COMP_OK) return false;
+  size_ = stream.total_out;
+  return true;
+}
+
+#else
+
+void GzipEncoder::release_isal() noexcept {}
+bool GzipEncoder::compress_isal(std::string_view /*in*/) { return false; }
 
 #endif
 
