@@ -7,14 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <thread>
 #include <vector>
 
+#include "histogram_shard_support.hpp"
+
+namespace metrics = bentoml::metrics;
 namespace detail = bentoml::metrics::detail;
 using detail::HistogramShard;
+using metrics::testing::milliseconds_of;
 
 namespace {
 
@@ -25,20 +28,8 @@ struct Shard {
       std::vector<std::atomic<std::uint64_t>>(HistogramShard::words(kBuckets));
   HistogramShard shard{words.data(), kBuckets};
 
-  struct Reading {
-    std::uint64_t buckets[kBuckets] = {};
-    std::uint64_t count = 0;
-    double sum = 0;
-  };
-  Reading read() const {
-    Reading result;
-    std::uint64_t scratch[detail::reading_words(kBuckets)];
-    detail::HistogramReading reading{result.buckets, scratch};
-    shard.read_into(reading);
-    result.count = reading.count;
-    result.sum = reading.sum;
-    return result;
-  }
+  using Reading = metrics::testing::ShardReading<kBuckets>;
+  Reading read() const { return metrics::testing::read_shard<kBuckets>(shard); }
 
   /// The first half of an observation of 1.0: started, bucket counted, sum and end not written.
   void start_and_stall(std::size_t bucket) {
@@ -58,14 +49,6 @@ void expect_consistent(const Shard::Reading& reading) {
   for (std::uint64_t bucket : reading.buckets) in_buckets += bucket;
   EXPECT_EQ(in_buckets, reading.count);
   EXPECT_EQ(reading.sum, static_cast<double>(reading.count));  // every observation is 1.0
-}
-
-template <class Call>
-double milliseconds_of(Call&& call) {
-  const auto start = std::chrono::steady_clock::now();
-  call();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
 }
 
 }  // namespace

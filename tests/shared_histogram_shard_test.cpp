@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <vector>
 
+#include "histogram_shard_support.hpp"
+
+namespace metrics = bentoml::metrics;
 namespace detail = bentoml::metrics::detail;
 using detail::SharedHistogramShard;
+using metrics::testing::milliseconds_of;
 
 namespace {
 
@@ -23,31 +26,19 @@ struct Shard {
       std::vector<std::atomic<std::uint64_t>>(SharedHistogramShard::words(kBuckets));
   SharedHistogramShard shard{words.data(), kBuckets};
 
-  struct Reading {
-    std::uint64_t buckets[kBuckets] = {};
-    std::uint64_t count = 0;
-    double sum = 0;
-  };
-  Reading read() {
-    Reading result;
-    std::uint64_t scratch[SharedHistogramShard::copy_words(kBuckets)];
-    detail::HistogramReading reading{result.buckets, scratch};
-    shard.read_into(reading);
-    result.count = reading.count;
-    result.sum = reading.sum;
-    return result;
-  }
+  using Reading = metrics::testing::ShardReading<kBuckets>;
+  Reading read() const { return metrics::testing::read_shard<kBuckets>(shard); }
 
   /// The first half of an observation: started on the hot copy, bucket counted, never completed.
   void start_and_stall(std::size_t bucket) {
     const std::uint64_t started =
         words[SharedHistogramShard::kStarted].fetch_add(1, std::memory_order_acquire);
-    const std::size_t copy =
-        SharedHistogramShard::kFirstCopy + (started >> 63) * SharedHistogramShard::copy_words(kBuckets);
+    const std::size_t copy = SharedHistogramShard::kFirstCopy +
+                             (started >> 63) * SharedHistogramShard::copy_words(kBuckets);
     stalled_copy = copy;
     words[copy + SharedHistogramShard::kFirstBucket + bucket].fetch_add(1);
-    words[copy + SharedHistogramShard::kSum].store(
-        detail::double_to_bits(detail::bits_to_double(words[copy + SharedHistogramShard::kSum]) + 1.0));
+    words[copy + SharedHistogramShard::kSum].store(detail::double_to_bits(
+        detail::bits_to_double(words[copy + SharedHistogramShard::kSum]) + 1.0));
   }
   /// The second half: the stalled writer runs again.
   void complete_stalled() { words[stalled_copy + SharedHistogramShard::kCount].fetch_add(1); }
@@ -59,14 +50,6 @@ void expect_consistent(const Shard::Reading& reading) {
   std::uint64_t in_buckets = 0;
   for (std::uint64_t bucket : reading.buckets) in_buckets += bucket;
   EXPECT_EQ(in_buckets, reading.count);
-}
-
-template <class Call>
-double milliseconds_of(Call&& call) {
-  const auto start = std::chrono::steady_clock::now();
-  call();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
 }
 
 }  // namespace

@@ -57,24 +57,8 @@ void append_escaped_help(std::string& out, std::string_view help, bool escape_qu
   }
 }
 
-void append_escaped_value(std::string& out, std::string_view value) {
-  if (!needs_escaping(value)) {  // nearly every value: eight bytes a step, one append
-    out.append(value.data(), value.size());
-    return;
-  }
-  // Runs without a character to escape are appended at once.
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (!is_escaped_byte(c)) continue;
-    out.append(value.data() + start, i - start);
-    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
-    start = i + 1;
-  }
-  out.append(value.data() + start, value.size() - start);
-}
-
-/// Writes `value` escaped (backslash, double quote, newline) at `at`; returns the end.
+/// Writes `value` escaped (backslash, double quote, newline) at `at`, which has room for twice
+/// its bytes; returns the end.
 char* write_escaped(char* at, std::string_view value) noexcept {
   for (const char c : value) {
     if (is_escaped_byte(c)) {
@@ -85,6 +69,16 @@ char* write_escaped(char* at, std::string_view value) noexcept {
     }
   }
   return at;
+}
+
+void append_escaped_value(std::string& out, std::string_view value) {
+  if (!needs_escaping(value)) {  // nearly every value: eight bytes a step, one append
+    out.append(value.data(), value.size());
+    return;
+  }
+  const std::size_t start = out.size();
+  out.resize(start + 2 * value.size());
+  out.resize(static_cast<std::size_t>(write_escaped(out.data() + start, value) - out.data()));
 }
 
 /// Lines up to this long are built on the stack and appended once (nearly every line).

@@ -67,8 +67,7 @@ bool GzipEncoder::compress_deflate(std::string_view in, int level) {
 
 bool GzipEncoder::compress(std::string_view in, int level) {
   size_ = 0;
-  if (level == 1 && compress_isal(in)) return true;
-  size_ = 0;
+  if (level == 1 && compress_isal(in)) return true;  // sets size_ only when it succeeds
   return compress_deflate(in, level);
 }
 

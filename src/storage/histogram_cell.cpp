@@ -65,8 +65,8 @@ HistogramCell::~HistogramCell() {
   if (extra != nullptr) {
     if (auto* shard = extra->shared.load(std::memory_order_acquire)) {
       SharedHistogramShard(shard, bucket_count()).release();
+      free_allocated(shard, kCacheLine);
     }
-    free_allocated(extra->shared.load(std::memory_order_acquire), kCacheLine);
     for (int i = 0; i < thread_slot_count(); ++i) {
       free_allocated(extra->by_slot[i].load(std::memory_order_acquire), kCacheLine);
     }

@@ -121,16 +121,10 @@ void HistogramShard::after_fork_in_child() const noexcept {
     in_buckets += words_[kLiveFirstBucket + i].load(std::memory_order_relaxed);
   }
   words_[kSequence].store(2 * in_buckets, std::memory_order_relaxed);
-  // A publication the writer left half done: the live state, now at rest, replaces it.
-  std::atomic<std::uint64_t>* to = last();
-  to[kReadingCount].store(in_buckets, std::memory_order_relaxed);
-  to[kReadingSum].store(words_[kLiveSum].load(std::memory_order_relaxed),
-                        std::memory_order_relaxed);
-  for (std::size_t i = 0; i < bucket_count_; ++i) {
-    to[kReadingFirstBucket + i].store(words_[kLiveFirstBucket + i].load(std::memory_order_relaxed),
-                                      std::memory_order_relaxed);
-  }
-  words_[kRequest].store(kIdle, std::memory_order_relaxed);
+  // A publication the writer left half done: the live state, now at rest, replaces it, copied
+  // as the writer answers a request (which leaves the request word idle).
+  words_[kRequest].store(kRequested, std::memory_order_relaxed);
+  publish(words_, bucket_count_);
 }
 
 }  // namespace bentoml::metrics::detail

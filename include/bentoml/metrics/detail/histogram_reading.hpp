@@ -36,11 +36,10 @@ inline std::uint64_t word_value(const std::atomic<std::uint64_t>& word) noexcept
 template <class Word>
 void add_stored_reading(const Word* stored, std::size_t bucket_count,
                         HistogramReading& reading) noexcept {
-  const auto value = [](const Word& word) { return word_value(word); };
-  reading.count += value(stored[kReadingCount]);
-  reading.sum += bits_to_double(value(stored[kReadingSum]));
+  reading.count += word_value(stored[kReadingCount]);
+  reading.sum += bits_to_double(word_value(stored[kReadingSum]));
   for (std::size_t i = 0; i < bucket_count; ++i) {
-    reading.buckets[i] += value(stored[kReadingFirstBucket + i]);
+    reading.buckets[i] += word_value(stored[kReadingFirstBucket + i]);
   }
 }
 
