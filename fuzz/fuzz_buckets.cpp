@@ -1,11 +1,13 @@
 // Bucket construction from arbitrary doubles: exponential_buckets, linear_buckets and explicit
 // bounds. Either metrics::Error, or bounds that are strictly increasing, end with +Inf and, from
 // the generators, number at most 100 + 2; a histogram built on them counts every observation in
-// exactly one bucket.
+// exactly one bucket: the first whose bound is not below it (std::lower_bound; NaN in +Inf),
+// whichever way the family finds buckets (guide table or binary search).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <bentoml/metrics.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -55,17 +57,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   metrics::Registry registry;
   std::vector<double> accepted;
   try {
-    metrics::Histogram histogram{{.name = "h", .documentation = "d", .buckets = bounds,
-                                  .registry = &registry}};
+    metrics::Histogram histogram{
+        {.name = "h", .documentation = "d", .buckets = bounds, .registry = &registry}};
     accepted = histogram.buckets();
     std::size_t observed = 0;
+    std::vector<std::size_t> expected(accepted.size(), 0);  // per bucket, not cumulative
     while (in.remaining_bytes() >= 8 && observed < 16) {
-      histogram.observe(any_double(in));
+      const double value = any_double(in);
+      histogram.observe(value);
       ++observed;
+      const auto bucket =
+          std::isnan(value)
+              ? accepted.size() - 1
+              : static_cast<std::size_t>(std::lower_bound(accepted.begin(), accepted.end(), value) -
+                                         accepted.begin());
+      ++expected[bucket];
     }
     const auto samples = fuzz::read_samples(metrics::generate_latest(registry));
-    std::size_t bucket_lines = 0;
-    for (const auto& sample : samples) bucket_lines += sample.name == "h_bucket" ? 1 : 0;
+    std::size_t bucket_lines = 0, cumulative = 0;
+    for (const auto& sample : samples) {
+      if (sample.name != "h_bucket") continue;
+      if (bucket_lines >= expected.size()) fuzz::fail("more bucket lines than bounds");
+      cumulative += expected[bucket_lines++];
+      if (sample.rest != " " + std::to_string(cumulative) + ".0") {
+        fuzz::fail("bucket " + std::to_string(bucket_lines - 1) + " holds" + sample.rest +
+                   ", expected " + std::to_string(cumulative));
+      }
+    }
     if (bucket_lines != accepted.size()) fuzz::fail("a bucket line per bound");
     // +Inf counts every observation, NaN included (its documented difference).
     const std::string inf_line = metrics::generate_latest(registry);

@@ -34,16 +34,6 @@ std::atomic<std::uint64_t>* shard_in(std::atomic<std::atomic<std::uint64_t>*>& s
 
 }  // namespace
 
-std::size_t find_bucket_in_many(const double* padded, std::size_t finite_bounds,
-                                double value) noexcept {
-  const double* base = padded;
-  for (std::size_t width = std::size_t{1} << (search_steps(finite_bounds) - 1); width != 0;
-       width >>= 1) {
-    search_step(base, width, value);
-  }
-  return static_cast<std::size_t>(base - padded);
-}
-
 template <class Visit, class VisitShared>
 void HistogramCell::for_each_shard(Visit&& visit, VisitShared&& visit_shared) const noexcept {
   visit(HistogramShard(primary_, bucket_count()));
@@ -95,7 +85,7 @@ void HistogramCell::observe_not_owner(std::size_t bucket, double value) noexcept
   observe_elsewhere(slot, bucket, value);
 }
 
-void HistogramCell::observe_many_bounds(double value) noexcept {
+void HistogramCell::observe_searched(double value) noexcept {
   observe_in_bucket(bucket_for(value), value);
 }
 

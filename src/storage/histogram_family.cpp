@@ -18,9 +18,7 @@ namespace bentoml::metrics::detail {
 HistogramFamily::HistogramFamily(FamilyIdentity identity, std::vector<double> finite_bounds)
     : FamilyBase(std::move(identity)),
       bounds_(std::move(finite_bounds)),
-      search_(search_array_size(bounds_.size()), std::numeric_limits<double>::infinity()) {
-  std::copy(bounds_.begin(), bounds_.end(), search_.begin());
-}
+      search_(bounds_) {}
 
 ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
   if (ExternalValues* external = external_values()) {
@@ -37,7 +35,7 @@ ChildHeader* HistogramFamily::make_child(const std::string_view* values) {
     // The storage is 64-byte aligned and words * 8 bytes long (allocate_child).
     new (&shard[i]) std::atomic<std::uint64_t>(0);  // NOLINT(clang-analyzer-cplusplus.PlacementNew)
   }
-  auto* child = new (allocation.record) Child<HistogramCell>(search_.data(), bounds_.size(), shard);
+  auto* child = new (allocation.record) Child<HistogramCell>(search_, shard);
   child->labels = allocation.labels;
   if (quantile_settings_ != nullptr) {
     SummaryQuantiles* created = nullptr;
@@ -86,7 +84,7 @@ ChildHeader* HistogramFamily::make_multiprocess_child(ExternalValues& external,
       MultiprocessHistogramWords{sum, {buckets[0]}};
   for (std::size_t i = 1; i < bucket_count; ++i) words->buckets[i] = buckets[i];
   auto* child =
-      new (allocation.record) Child<HistogramCell>(search_.data(), bounds_.size(), nullptr);
+      new (allocation.record) Child<HistogramCell>(search_, nullptr);
   child->cell.bind_multiprocess(words);
   child->labels = allocation.labels;
   return child;

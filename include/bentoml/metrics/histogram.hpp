@@ -3,9 +3,10 @@
 // Exposed as `<name>_bucket{le=...}` (cumulative, ending with +Inf), `_count`, `_sum`, `_created`.
 // Thread-safety: every member may be called from any number of threads; scrapes are consistent
 // (`_count` equals the `+Inf` bucket and the sum of the buckets, `_sum` covers the same
-// observations). Cost of `observe` on a child: a bucket search (linear up to 8 bounds, binary
-// above) and one LOCK'd add plus plain stores into the calling thread's own shard; no lock, no
-// allocation once the child exists (a second thread writing a child allocates its shard once).
+// observations). Cost of `observe` on a child: a bucket search (a table lookup and one compare
+// for most bounds, detail/bucket_search.hpp) and plain loads and stores into the calling
+// thread's own shard, no locked instruction; no lock, no allocation once the child exists (a
+// second thread writing a child allocates its shard once).
 #pragma once
 
 #include <initializer_list>

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <initializer_list>
 
+#include "bentoml/metrics/detail/bucket_search.hpp"
 #include "bentoml/metrics/detail/config.hpp"
 #include "bentoml/metrics/detail/exemplar_slot.hpp"
 #include "bentoml/metrics/detail/histogram_shard.hpp"
@@ -32,68 +33,6 @@ struct ExtraShards {
   std::atomic<std::atomic<std::uint64_t>*> shared{nullptr};  ///< for threads without a slot
   std::atomic<std::atomic<std::uint64_t>*> by_slot[1];       ///< really thread_slot_count() entries
 };
-
-/// Histograms with at most this many finite bounds (BentoML's 24 and client defaults' 14
-/// among them) search a fixed five steps over an array of this many entries: no dispatch on
-/// the number of steps.
-inline constexpr std::size_t kFixedSearchBounds = 31;
-
-/// Steps of the bucket search over `finite_bounds` bounds: five up to kFixedSearchBounds, else
-/// the bit width of the count; the search array (search_array_size) is 2^steps - 1 entries.
-constexpr unsigned search_steps(std::size_t finite_bounds) noexcept {
-  if (finite_bounds <= kFixedSearchBounds) return 5;
-  unsigned steps = 0;
-  while (finite_bounds >> steps != 0) ++steps;
-  return steps;
-}
-
-/// Entries of the search array for `finite_bounds` bounds: the bounds, then +Inf up to
-/// 2^search_steps - 1 entries.
-constexpr std::size_t search_array_size(std::size_t finite_bounds) noexcept {
-  return (std::size_t{1} << search_steps(finite_bounds)) - 1;
-}
-
-/// One step of the bucket search: `base` moves `width` entries right if `value` is above the
-/// last entry it would skip. A conditional move, not a branch, which random observations would
-/// mispredict half the time (GCC makes a branch of the conditional whatever it is told).
-inline void search_step(const double*& base, std::size_t width, double value) noexcept {
-  const double* right = base + width;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  // comisd sets "above" only for an ordered value > bound: NaN stays left, as below.
-  __asm__("comisd %[bound], %[value]\n\tcmova %[right], %[base]"
-          : [base] "+r"(base)
-          : [right] "r"(right), [bound] "m"(base[width - 1]), [value] "x"(value)
-          : "cc");
-#else
-  base = base[width - 1] < value ? right : base;
-#endif
-}
-
-/// find_bucket over more than kFixedSearchBounds bounds (out of line: rare).
-std::size_t find_bucket_in_many(const double* padded, std::size_t finite_bounds,
-                                double value) noexcept;
-
-/// find_bucket over at most kFixedSearchBounds bounds: five steps of three instructions.
-inline std::size_t find_bucket_fixed(const double* padded, double value) noexcept {
-  const double* base = padded;
-  search_step(base, 16, value);
-  search_step(base, 8, value);
-  search_step(base, 4, value);
-  search_step(base, 2, value);
-  search_step(base, 1, value);
-  return static_cast<std::size_t>(base - padded);
-}
-
-/// Index of the bucket for `value`: how many finite bounds are below it, i.e. the first bound
-/// >= value (NaN: see bucket_for). `padded` is the search array (search_array_size entries). A
-/// binary search of a fixed number of steps, each a compare and a conditional move.
-inline std::size_t find_bucket(const double* padded, std::size_t finite_bounds,
-                               double value) noexcept {
-  if (BENTOML_METRICS_LIKELY(finite_bounds <= kFixedSearchBounds)) {
-    return find_bucket_fixed(padded, value);
-  }
-  return find_bucket_in_many(padded, finite_bounds, value);
-}
 
 /// A histogram (or summary) series in multiprocess mode: the words of its entries in the
 /// process's file, allocated with the child.
@@ -110,13 +49,11 @@ class HistogramCell {
   /// `owner_` of a multiprocess series: no thread's either, and not kNoOwner.
   static constexpr int kMultiprocessOwner = 1 << 30;
 
-  /// `bounds` (the search array of the finite upper bounds: ascending, then +Inf up to
-  /// search_array_size(finite_bounds) entries) must outlive the cell; `primary` is
-  /// HistogramShard::words(finite_bounds + 1) zeroed words, 64-byte aligned.
-  HistogramCell(const double* bounds, std::size_t finite_bounds,
-                std::atomic<std::uint64_t>* primary) noexcept
-      : bounds_(bounds),
-        finite_bounds_(static_cast<std::uint32_t>(finite_bounds)),
+  /// `search` (the family's) must outlive the cell; `primary` is
+  /// HistogramShard::words(search.finite_bounds() + 1) zeroed words, 64-byte aligned.
+  HistogramCell(const BucketSearch& search, std::atomic<std::uint64_t>* primary) noexcept
+      : search_(&search),
+        finite_bounds_(static_cast<std::uint32_t>(search.finite_bounds())),
         primary_(primary) {}
   HistogramCell(const HistogramCell&) = delete;
   HistogramCell& operator=(const HistogramCell&) = delete;
@@ -124,17 +61,17 @@ class HistogramCell {
 
   [[nodiscard]] std::size_t bucket_count() const noexcept { return finite_bounds_ + 1; }
   [[nodiscard]] std::size_t bucket_for(double value) const noexcept {
-    const std::size_t index = find_bucket(bounds_, finite_bounds_, value);
+    const std::size_t index = search_->find(value);
     return value == value ? index : finite_bounds_;  // NaN counts in +Inf, keeping _count whole
   }
 
   void observe(double value) noexcept {
-    if (BENTOML_METRICS_LIKELY(finite_bounds_ <= kFixedSearchBounds)) {
-      const std::size_t index = find_bucket_fixed(bounds_, value);
+    if (BENTOML_METRICS_LIKELY(search_->guided())) {
+      const std::size_t index = search_->find_guided(value);
       observe_in_bucket(value == value ? index : finite_bounds_, value);
       return;
     }
-    observe_many_bounds(value);  // a tail call: the common path saves no registers
+    observe_searched(value);  // a tail call: the common path saves no registers
   }
 
   void observe_in_bucket(std::size_t bucket, double value) noexcept {
@@ -192,8 +129,8 @@ class HistogramCell {
   /// Every observation but the owner's: the first one (which may make this thread the owner),
   /// multiprocess mode, and the other threads' shards.
   BENTOML_METRICS_NOINLINE void observe_not_owner(std::size_t bucket, double value) noexcept;
-  /// observe() with more than kFixedSearchBounds bounds.
-  BENTOML_METRICS_NOINLINE void observe_many_bounds(double value) noexcept;
+  /// observe() with bounds that have no guide table (BucketSearch::find_searched).
+  BENTOML_METRICS_NOINLINE void observe_searched(double value) noexcept;
   void observe_elsewhere(int slot, std::size_t bucket, double value) noexcept;
   /// Calls `visit(const HistogramShard&)` for the primary shard and every slot's, and
   /// `visit_shared(const SharedHistogramShard&)` for the shared one.
@@ -201,7 +138,7 @@ class HistogramCell {
   void for_each_shard(Visit&& visit, VisitShared&& visit_shared) const noexcept;
   ExemplarSlot* install_exemplars() noexcept;
 
-  const double* bounds_;
+  const BucketSearch* search_;
   std::uint32_t finite_bounds_;
   std::atomic<int> owner_{kNoOwner};
   std::atomic<std::uint64_t>* primary_;

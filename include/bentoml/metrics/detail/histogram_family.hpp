@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bentoml/metrics/detail/bucket_search.hpp"
 #include "bentoml/metrics/detail/child_arena.hpp"
 #include "bentoml/metrics/detail/family.hpp"
 #include "bentoml/metrics/detail/histogram_cell.hpp"
@@ -54,7 +55,7 @@ class HistogramFamily final : public FamilyBase {
 
   ChildArena arena_;  ///< every child's memory (children are freed only with the family)
   std::vector<double> bounds_;
-  std::vector<double> search_;  ///< the cells' search array: bounds_, then +Inf (find_bucket)
+  BucketSearch search_;  ///< the children's (each cell points at it)
   std::unique_ptr<QuantileSettings> quantile_settings_;  ///< null: no quantiles
   std::size_t quantiles_offset_ = 0;  ///< where a child's SummaryQuantiles* is, from the child
   /// Scrapes of this family run one at a time (a histogram reading flips hot/cold copies);
