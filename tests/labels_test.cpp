@@ -331,6 +331,32 @@ TEST(Labels, TheLastLookupIsConfirmedByItsValues) {
   EXPECT_THROW(counter.labels({"2.1.1"}), metrics::Error);   // a wrong count is still refused
 }
 
+TEST(Labels, TheLastLookupOfLongValuesIsConfirmedByAllTheirBytes) {
+  // Values past 16 bytes are compared out of line; a difference in their last byte, or one
+  // value long and the next short, is another series.
+  metrics::Registry registry;
+  metrics::Counter counter(counter_options(registry));
+  std::string model = "sentence-transformers/all-MiniLM-L6-v2";
+  counter.labels({model, "cuda:0"}).inc();
+  counter.labels({model, "cuda:0"}).inc();
+  model.back() = '3';
+  counter.labels({model, "cuda:0"}).inc(5);
+  counter.labels({"short", "a value longer than sixteen bytes"}).inc(7);
+  EXPECT_EQ(counter.labels({"sentence-transformers/all-MiniLM-L6-v2", "cuda:0"}).value(), 2);
+  EXPECT_EQ(counter.labels({"sentence-transformers/all-MiniLM-L6-v3", "cuda:0"}).value(), 5);
+  EXPECT_EQ(counter.labels({"short", "a value longer than sixteen bytes"}).value(), 7);
+  EXPECT_EQ(counter.labels({"short", "a value longer than sixteen byteZ"}).value(), 0);
+}
+
+TEST(Labels, AMetricWithoutLabelsRefusesLabelsEvenRightAfterItsChildWasMade) {
+  // Its one child is looked up when it is made, which leaves a last lookup in this thread.
+  metrics::Registry registry;
+  metrics::Counter counter{{.name = "c", .documentation = "d", .registry = &registry}};
+  EXPECT_THROW(counter.labels(std::initializer_list<metrics::LabelValue>{}), metrics::Error);
+  counter.inc();
+  EXPECT_THROW(counter.labels(std::initializer_list<metrics::LabelValue>{}), metrics::Error);
+}
+
 TEST(Labels, TheLastLookupOfARemovedChildRevivesIt) {
   metrics::Registry registry;
   metrics::Counter counter(counter_options(registry));

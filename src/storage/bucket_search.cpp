@@ -53,6 +53,7 @@ void BucketSearch::build_guide() {
       while (below < finite_ && key(padded_[below], shift) < first + cell) ++below;
       guide_[cell] = static_cast<std::uint16_t>(below);
     }
+    guide_table_ = guide_.data();
     guide_floor_ = bits_to_double(first << shift);
     guide_first_ = first;
     guide_last_ = cells - 1;

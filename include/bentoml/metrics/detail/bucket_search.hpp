@@ -70,7 +70,7 @@ class BucketSearch {
   BucketSearch& operator=(const BucketSearch&) = delete;
 
   [[nodiscard]] std::size_t finite_bounds() const noexcept { return finite_; }
-  [[nodiscard]] bool guided() const noexcept { return !guide_.empty(); }
+  [[nodiscard]] bool guided() const noexcept { return guide_table_ != nullptr; }
   /// Cells of the guide table (0: not guided); for tests and docs.
   [[nodiscard]] std::size_t guide_cells() const noexcept { return guide_.size(); }
 
@@ -89,7 +89,7 @@ class BucketSearch {
     const double raised = value > guide_floor_ ? value : guide_floor_;
     const std::uint64_t key = (double_to_bits(raised) >> guide_shift_) - guide_first_;
     const std::uint64_t cell = key < guide_last_ ? key : guide_last_;
-    const double* at = padded_.data() + guide_[cell];
+    const double* at = padded_.data() + guide_table_[cell];
     search_step(at, 1, value);
     return static_cast<std::size_t>(at - padded_.data());
   }
@@ -115,6 +115,7 @@ class BucketSearch {
 
   std::vector<double> padded_;        ///< the bounds, then +Inf up to search_array_size() entries
   std::vector<std::uint16_t> guide_;  ///< per cell: how many bounds lie below it (empty: none)
+  const std::uint16_t* guide_table_ = nullptr;  ///< guide_.data(); null: not guided
   std::size_t finite_;
   double guide_floor_ = 0;         ///< the lowest value of cell 0
   std::uint64_t guide_first_ = 0;  ///< the key of cell 0 (that of the first bound)

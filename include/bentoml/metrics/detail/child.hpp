@@ -37,19 +37,38 @@ class LabelBlock {
   /// Whether the stored values equal `candidate` (same count assumed).
   template <class Value>
   [[nodiscard]] bool equals(const Value* candidate) const noexcept {
-    std::uint32_t begin = 0;
-    for (std::uint32_t i = 0; i < count(); ++i) {
-      const std::uint32_t end = word(1 + i);
-      const std::string_view value = label_view(candidate[i]);
-      if (value.size() != end - begin || !same_bytes(value.data(), values() + begin, end - begin)) {
+    return compare<false>(candidate);
+  }
+  /// equals(), except that a value longer than kShortValue bytes counts as different: no call
+  /// to memcmp, so an inline caller saves no registers for one.
+  template <class Value>
+  [[nodiscard]] bool equals_when_short(const Value* candidate) const noexcept {
+    return compare<true>(candidate);
+  }
+
+ private:
+  template <bool kShortOnly, class Value>
+  [[nodiscard]] bool compare(const Value* candidate) const noexcept {
+    const std::uint32_t values_count = count();
+    const char* end_offset = data_ + sizeof(std::uint32_t);  // of each value, after the count
+    const char* const bytes = end_offset + values_count * sizeof(std::uint32_t);
+    const char* stored = bytes;
+    for (const Value* given = candidate; given != candidate + values_count; ++given) {
+      std::uint32_t end;
+      std::memcpy(&end, end_offset, sizeof end);
+      end_offset += sizeof end;
+      const std::size_t size = static_cast<std::size_t>(bytes + end - stored);
+      const std::string_view value = label_view(*given);
+      if (value.size() != size) return false;
+      if (kShortOnly ? size > kShortValue || !same_short_bytes(value.data(), stored, size)
+                     : !same_bytes(value.data(), stored, size)) {
         return false;
       }
-      begin = end;
+      stored += size;
     }
     return true;
   }
 
- private:
   [[nodiscard]] std::uint32_t word(std::uint32_t index) const noexcept {
     std::uint32_t value;
     std::memcpy(&value, data_ + index * sizeof(std::uint32_t), sizeof value);

@@ -100,18 +100,28 @@ class FamilyBase {
 
   /// The child for values given by position; created on first use.
   ChildHeader* child(std::initializer_list<LabelValue> values) {
-    // The child this thread looked up last in this family, if these are its values (a call
-    // site nearly always passes the same ones): no hash, no probe, no call.
+    if (ChildHeader* hit = last_lookup(values)) return hit;
+    return look_up(values);  // a tail call: the path above saves no registers
+  }
+
+  /// The child this thread looked up last in this family, if these are its values (a call site
+  /// nearly always passes the same ones): no hash, no probe, no call. Null otherwise, and when
+  /// a value is longer than kShortValue bytes (look_up() checks those).
+  [[nodiscard]] ChildHeader* last_lookup(std::initializer_list<LabelValue> values) const noexcept {
     const LastLookup& last = tls_last_lookups[lookup_id_ % kLastLookups];
     if (BENTOML_METRICS_LIKELY(last.family_id == lookup_id_ && values.size() == label_count_)) {
       ChildHeader* const cached = last.child;
-      if (BENTOML_METRICS_LIKELY(cached->label_block().equals(values.begin()) &&
+      if (BENTOML_METRICS_LIKELY(cached->label_block().equals_when_short(values.begin()) &&
                                  cached->active.load(std::memory_order_relaxed))) {
         return cached;
       }
     }
-    return look_up(values);  // a tail call: the path above saves no registers
+    return nullptr;
   }
+
+  /// child(values) without the inline last lookup: the last lookup for long values, the index
+  /// (lock-free), or get_or_create; the result becomes this thread's last lookup here.
+  BENTOML_METRICS_NOINLINE ChildHeader* look_up(std::initializer_list<LabelValue> values);
 
   /// The child for values given by name, in any order; created on first use.
   ChildHeader* child(std::initializer_list<LabelPair> pairs) {
@@ -166,9 +176,6 @@ class FamilyBase {
   void destroy_children() noexcept;
 
  private:
-  /// child(values) without the last lookup: the index (lock-free), or get_or_create; the
-  /// result becomes this thread's last lookup in this family.
-  BENTOML_METRICS_NOINLINE ChildHeader* look_up(std::initializer_list<LabelValue> values);
   ChildHeader* get_or_create(const std::string_view* values, std::uint64_t hash);
   BENTOML_METRICS_NOINLINE ChildHeader* get_or_create(std::initializer_list<LabelValue> values,
                                                       std::uint64_t hash);

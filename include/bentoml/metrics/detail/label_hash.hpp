@@ -51,9 +51,12 @@ inline std::uint64_t hash_value(std::uint64_t hash, std::string_view value) noex
   return mix_word(hash, (left == 0 ? 0 : load_short(bytes, left)) ^ length);
 }
 
-/// Whether two values of the same `size` are equal; up to 16 bytes without a memcmp call, by
-/// comparing two overlapping loads of each (no reading past either value).
-inline bool same_bytes(const char* a, const char* b, std::size_t size) noexcept {
+/// Values up to this many bytes compare without a memcmp call (same_short_bytes).
+inline constexpr std::size_t kShortValue = 16;
+
+/// Whether two values of the same `size` (at most kShortValue) are equal, by comparing two
+/// overlapping loads of each (no reading past either value).
+inline bool same_short_bytes(const char* a, const char* b, std::size_t size) noexcept {
   const auto differ = [a, b](auto word, std::size_t at) {
     decltype(word) left;
     decltype(word) right;
@@ -61,13 +64,16 @@ inline bool same_bytes(const char* a, const char* b, std::size_t size) noexcept 
     std::memcpy(&right, b + at, sizeof right);
     return left ^ right;
   };
-  if (size >= 8) {
-    if (size > 16) return std::memcmp(a, b, size) == 0;
-    return (differ(std::uint64_t{}, 0) | differ(std::uint64_t{}, size - 8)) == 0;
-  }
+  if (size >= 8) return (differ(std::uint64_t{}, 0) | differ(std::uint64_t{}, size - 8)) == 0;
   if (size >= 4) return (differ(std::uint32_t{}, 0) | differ(std::uint32_t{}, size - 4)) == 0;
   if (size == 0) return true;
   return a[0] == b[0] && a[size >> 1] == b[size >> 1] && a[size - 1] == b[size - 1];
+}
+
+/// Whether two values of the same `size` are equal.
+inline bool same_bytes(const char* a, const char* b, std::size_t size) noexcept {
+  if (size > kShortValue) return std::memcmp(a, b, size) == 0;
+  return same_short_bytes(a, b, size);
 }
 
 /// A label value as a view, whether the caller's LabelValue or a stored string_view.

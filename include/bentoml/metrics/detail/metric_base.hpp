@@ -33,8 +33,12 @@ class MetricBase {
   /// The child for these label values by position: `labels({"2.1.0", "cuda:0"})`.
   /// Throws metrics::Error on a metric without labels, as prometheus_client does.
   ChildHandle labels(std::initializer_list<LabelValue> values) {
-    require_labels("labels");
-    return ChildHandle(family_->child(values), family_.get());
+    // This thread's last lookup here, inline; anything else is one tail call away, so the
+    // inline path needs no register saves.
+    if (BENTOML_METRICS_LIKELY(unlabelled_ == nullptr)) {
+      if (ChildHeader* hit = family_->last_lookup(values)) return ChildHandle(hit, family_.get());
+    }
+    return looked_up(values);
   }
   /// The child for these label values by name: `labels({{"device_id", "cuda:0"}, ...})`.
   ChildHandle labels(std::initializer_list<LabelPair> values) {
@@ -74,6 +78,10 @@ class MetricBase {
   [[nodiscard]] const Family& family() const noexcept { return *family_; }
 
  private:
+  BENTOML_METRICS_NOINLINE ChildHandle looked_up(std::initializer_list<LabelValue> values) {
+    require_labels("labels");
+    return ChildHandle(family_->look_up(values), family_.get());
+  }
   void require_labels(const char* call) const {
     if (BENTOML_METRICS_UNLIKELY(unlabelled_ != nullptr)) throw_unlabelled(*family_, call);
   }
