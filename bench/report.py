@@ -25,7 +25,7 @@ for entry in json.loads(read("bench.json"))["benchmarks"]:
              if not p.startswith("iterations:") and p != "real_time"]
     workload, library = parts[0], parts[1] if len(parts) > 1 else ""
     detail = "/".join(parts[2:])
-    if workload == "baseline_atomic_add":
+    if workload.startswith("baseline_"):
         library, detail = "", "/".join(parts[1:])
     detail = detail.replace("threads:", "") or "1"
     counters = {k: entry[k] for k in ("allocs_per_op", "scrape_ms", "bytes") if k in entry}
@@ -49,9 +49,13 @@ print("Medians, real time per op (2 threads: wall time / ops of both threads); s
 print(f"{'workload':<28}{'threads/N':>10}{'ours':>12}{'prom-cpp':>12}{'speed-up':>10}"
       f"{'vs atomic':>11}  notes")
 for workload, detail in order:
-    if workload == "baseline_atomic_add":
+    if workload.startswith("baseline_"):
         time, unit, _ = medians[(workload, "", detail)]
-        print(f"{workload:<28}{detail:>10}{time:>10.2f}{unit:<2}")
+        atomic = time_of("baseline_atomic_add", "", detail)
+        row = f"{workload:<28}{detail:>10}{time:>10.2f}{unit:<2}"
+        if workload != "baseline_atomic_add" and atomic:
+            row += " " * 22 + f"{time / atomic:>10.2f}x"
+        print(row)
         continue
     ours = medians.get((workload, "ours", detail))
     if ours is None:
@@ -192,6 +196,10 @@ for workload, goal in (("counter_inc", 0.5), ("histogram_observe", 1.0)):
     ratio = ratio_of(time_of(workload, "ours", "1"), time_of("baseline_atomic_add", "", "1"))
     target(f"{workload}, 1 thread: ours / shared fetch_add", ratio, f"<= {goal}x",
            ratio is not None and ratio <= goal, f"{ratio:.2f}x" if ratio else "")
+floor = ratio_of(time_of("baseline_exact_sum", "", "1"), time_of("baseline_atomic_add", "", "1"))
+if floor:
+    print(f"  {'histogram_observe floor: an exact _sum alone / fetch_add':<58} {floor:.2f}x"
+          "  (baseline_exact_sum: no histogram keeping prometheus_client's _sum goes below)")
 for workload, goal in (("histogram_observe", 60), ("labels_observe", 200)):
     count = counts.get(workload, {}).get("ours")
     target(f"{workload}: instructions per op", count, f"<= {goal}",
