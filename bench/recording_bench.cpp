@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,17 +36,15 @@ BENCHMARK(baseline_atomic_add)->Threads(1)->Threads(2)->UseRealTime();
 // memory, a chain from each op to the next through a store-to-load forward and a floating-point
 // add. Nothing else of an observation is in it.
 void baseline_exact_sum(benchmark::State& state) {
+  using bentoml::metrics::detail::bits_to_double;
+  using bentoml::metrics::detail::double_to_bits;
   static std::atomic<std::uint64_t> sum{0};
   std::size_t index = 0;
   for (auto _ : state) {
-    const double value = values[index++ & 4095];
-    double total;
-    const std::uint64_t bits = sum.load(std::memory_order_relaxed);
-    std::memcpy(&total, &bits, sizeof total);
-    total += value;
-    std::uint64_t stored;
-    std::memcpy(&stored, &total, sizeof stored);
-    sum.store(stored, std::memory_order_release);
+    // As a histogram shard adds to its `_sum` (detail/histogram_shard.hpp).
+    const double total =
+        bits_to_double(sum.load(std::memory_order_relaxed)) + values[index++ & 4095];
+    sum.store(double_to_bits(total), std::memory_order_release);
   }
 }
 BENCHMARK(baseline_exact_sum)->Threads(1)->UseRealTime();

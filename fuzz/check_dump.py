@@ -29,19 +29,20 @@ def same_float(a, b):
     return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
 
 
-def escaped(value):
-    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r'\"')
-
-
-def parser_refuses_own_exemplar(name, value):
-    """Whether prometheus_client's OpenMetrics parser refuses its own exposition's exemplar."""
+def refused_own_exemplar(name, value):
+    """prometheus_client's rendering of the exemplar labels {name: value} (`{...}`, between " # "
+    and the exemplar's value) when its OpenMetrics parser refuses its own exposition of them;
+    None when it reads them."""
     registry = CollectorRegistry()
     Counter("c", "c", registry=registry).inc(1, {name: value})
+    exposition = openmetrics_of(registry).decode("utf-8")
     try:
-        list(parse_openmetrics(openmetrics_of(registry).decode("utf-8")))
+        list(parse_openmetrics(exposition))
+        return None
     except ValueError:
-        return True
-    return False
+        pass
+    line = next(line for line in exposition.split("\n") if line.startswith("c_total "))
+    return line.split(" # ", 1)[1].rsplit(" ", 2)[0]  # without the value and the timestamp
 
 
 def cut_exemplars(text, labels, sample_names):
@@ -61,20 +62,24 @@ def cut_exemplars(text, labels, sample_names):
 def check(record):
     raw = {key: bytes.fromhex(value) for key, value in record.items() if isinstance(value, str)}
     value = struct.unpack("<d", raw["value"])[0]
+    exemplar = None  # the exemplar's labels, when one was recorded
+    if record["counter_exemplar"] or record["histogram_exemplar"]:
+        exemplar_name = raw["exemplar_name"].decode("utf-8")
+        exemplar_value = raw["exemplar_value"].decode("utf-8")
+        exemplar = {exemplar_name: exemplar_value}
     for fmt, parse in (("text", parse_text), ("openmetrics", parse_openmetrics)):
         text = raw[fmt].decode("utf-8")  # raises on invalid UTF-8
         exemplar_checked = False
-        if fmt == "openmetrics" and (record["counter_exemplar"] or record["histogram_exemplar"]):
-            label_name = raw["exemplar_name"].decode("utf-8")
-            label_value = raw["exemplar_value"].decode("utf-8")
-            if "}" in label_value and parser_refuses_own_exemplar(label_name, label_value):
+        if fmt == "openmetrics" and exemplar is not None and "}" in exemplar_value:
+            rendered = refused_own_exemplar(exemplar_name, exemplar_value)
+            if rendered is not None:
                 names = (["c_total"] if record["counter_exemplar"] else []) + \
                         (["h_bucket"] if record["histogram_exemplar"] else [])
-                text = cut_exemplars(
-                    text, '{%s="%s"}' % (label_name, escaped(label_value)), names)
+                text = cut_exemplars(text, rendered, names)
                 exemplar_checked = True
+        families = list(parse(text))
         samples = {}
-        for family in parse(text):
+        for family in families:
             for sample in family.samples:
                 samples.setdefault(sample.name, []).append(sample)
         if record["counter"]:
@@ -82,10 +87,8 @@ def check(record):
             found = [s for s in samples.get("c_total", []) if s.labels == {"a": a, "b": b}]
             assert len(found) == 1, f"{fmt}: counter child not read back"
             if fmt == "openmetrics" and record["counter_exemplar"] and not exemplar_checked:
-                name = raw["exemplar_name"].decode()
-                exemplar = found[0].exemplar
-                assert exemplar is not None and exemplar.labels == {
-                    name: raw["exemplar_value"].decode("utf-8")}, f"{fmt}: exemplar {exemplar}"
+                held = found[0].exemplar
+                assert held is not None and held.labels == exemplar, f"{fmt}: exemplar {held}"
         if record["gauge"]:
             found = [s for s in samples.get("g", []) if s.labels == {"a": raw["b"].decode()}]
             assert len(found) == 1, f"{fmt}: gauge child not read back"
@@ -95,12 +98,9 @@ def check(record):
                      if s.labels == {"a": raw["a"].decode(), "le": "+Inf"}]
             assert len(found) == 1, f"{fmt}: histogram child not read back"
             if fmt == "openmetrics" and record["histogram_exemplar"] and not exemplar_checked:
-                name = raw["exemplar_name"].decode()
                 held = [s.exemplar for s in samples["h_bucket"]
                         if s.labels.get("a") == raw["a"].decode() and s.exemplar is not None]
-                assert [e.labels for e in held] == [{
-                    name: raw["exemplar_value"].decode("utf-8")}], f"{fmt}: exemplars {held}"
-        families = list(parse(text))
+                assert [e.labels for e in held] == [exemplar], f"{fmt}: exemplars {held}"
         help_text = [f.documentation for f in families if f.name == "c"]
         if record["counter"] and fmt == "text":
             # The text parser drops the blanks around HELP text (they split the line).

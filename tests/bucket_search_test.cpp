@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -20,12 +19,6 @@ using bentoml::metrics::detail::BucketSearch;
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-double from_bits(std::uint64_t bits) {
-  double value;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
 
 /// Values to try against `bounds`: each bound and its neighbours, zeros, infinities, the
 /// extremes, and random values across the bounds and across every bit pattern.
@@ -47,7 +40,7 @@ std::vector<double> values_around(const std::vector<double>& bounds, std::uint64
   }
   std::mt19937_64 random(seed);
   for (int i = 0; i < 20000; ++i) {
-    const double value = from_bits(random());
+    const double value = bentoml::metrics::detail::bits_to_double(random());
     if (!std::isnan(value)) values.push_back(value);
   }
   if (!bounds.empty()) {

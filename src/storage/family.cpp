@@ -129,18 +129,14 @@ void FamilyBase::destroy_children() noexcept {
 ChildHeader* FamilyBase::look_up(std::initializer_list<LabelValue> values) {
   if (values.size() != label_count()) throw_value_count(values.size());
   // The last lookup again, for values longer than the inline path compares.
-  LastLookup& last = tls_last_lookups[lookup_id_ % kLastLookups];
-  if (last.family_id == lookup_id_ && last.child->label_block().equals(values.begin()) &&
-      last.child->active.load(std::memory_order_relaxed)) {
-    return last.child;
-  }
+  if (ChildHeader* hit = last_lookup<false>(values)) return hit;
   // Positional values are already in label-name order: look them up where they are.
   const std::uint64_t hash = hash_values(values.begin(), values.size());
   ChildHeader* found = index_.find(values.begin(), hash);
   if (found == nullptr || !found->active.load(std::memory_order_relaxed)) {
     found = get_or_create(values, hash);
   }
-  last = {lookup_id_, found};
+  tls_last_lookups[lookup_id_ % kLastLookups] = {lookup_id_, found};
   return found;
 }
 

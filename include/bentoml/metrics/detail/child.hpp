@@ -34,21 +34,11 @@ class LabelBlock {
     const std::uint32_t begin = index == 0 ? 0 : word(1 + index - 1);
     return {values() + begin, word(1 + index) - begin};
   }
-  /// Whether the stored values equal `candidate` (same count assumed).
-  template <class Value>
+  /// Whether the stored values equal `candidate` (same count assumed). With kShortOnly, a value
+  /// longer than kShortValue bytes counts as different: no call to memcmp, so an inline caller
+  /// saves no registers for one.
+  template <bool kShortOnly = false, class Value>
   [[nodiscard]] bool equals(const Value* candidate) const noexcept {
-    return compare<false>(candidate);
-  }
-  /// equals(), except that a value longer than kShortValue bytes counts as different: no call
-  /// to memcmp, so an inline caller saves no registers for one.
-  template <class Value>
-  [[nodiscard]] bool equals_when_short(const Value* candidate) const noexcept {
-    return compare<true>(candidate);
-  }
-
- private:
-  template <bool kShortOnly, class Value>
-  [[nodiscard]] bool compare(const Value* candidate) const noexcept {
     const std::uint32_t values_count = count();
     const char* end_offset = data_ + sizeof(std::uint32_t);  // of each value, after the count
     const char* const bytes = end_offset + values_count * sizeof(std::uint32_t);
@@ -69,6 +59,7 @@ class LabelBlock {
     return true;
   }
 
+ private:
   [[nodiscard]] std::uint32_t word(std::uint32_t index) const noexcept {
     std::uint32_t value;
     std::memcpy(&value, data_ + index * sizeof(std::uint32_t), sizeof value);

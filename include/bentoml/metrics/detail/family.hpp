@@ -105,13 +105,15 @@ class FamilyBase {
   }
 
   /// The child this thread looked up last in this family, if these are its values (a call site
-  /// nearly always passes the same ones): no hash, no probe, no call. Null otherwise, and when
-  /// a value is longer than kShortValue bytes (look_up() checks those).
+  /// nearly always passes the same ones): no hash, no probe, no call. Null otherwise. With
+  /// kShortOnly (the inline path), also null when a value is longer than kShortValue bytes:
+  /// look_up() compares those.
+  template <bool kShortOnly = true>
   [[nodiscard]] ChildHeader* last_lookup(std::initializer_list<LabelValue> values) const noexcept {
     const LastLookup& last = tls_last_lookups[lookup_id_ % kLastLookups];
     if (BENTOML_METRICS_LIKELY(last.family_id == lookup_id_ && values.size() == label_count_)) {
       ChildHeader* const cached = last.child;
-      if (BENTOML_METRICS_LIKELY(cached->label_block().equals_when_short(values.begin()) &&
+      if (BENTOML_METRICS_LIKELY(cached->label_block().equals<kShortOnly>(values.begin()) &&
                                  cached->active.load(std::memory_order_relaxed))) {
         return cached;
       }
